@@ -1,0 +1,81 @@
+package wire
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+)
+
+// DefaultMaxMessageSize is the frame size limit when Options leave it zero: 4 MiB.
+const DefaultMaxMessageSize = 4 << 20
+
+// Format is one way of laying messages on a byte stream: raw, json, http...
+// A Format is stateless and safe for concurrent use; the per-connection
+// state lives in the [Framer] it makes.
+type Format interface {
+	// Name is the format's lowercase name ("raw").
+	Name() string
+	// NewFramer returns the framer for one connection that reads from r.
+	NewFramer(r *bufio.Reader, opts Options) Framer
+}
+
+// Options tune a [Framer].
+type Options struct {
+	// MaxMessageSize caps the size of one frame, header included, in both
+	// directions. Zero means DefaultMaxMessageSize.
+	MaxMessageSize int
+	// Client is true on the side that dialed. Formats whose requests and
+	// responses differ on the wire (http) need it; the others ignore it.
+	Client bool
+}
+
+// Limit returns the effective frame size limit.
+func (o Options) Limit() int {
+	if o.MaxMessageSize <= 0 {
+		return DefaultMaxMessageSize
+	}
+	return o.MaxMessageSize
+}
+
+// Framer reads and writes the messages of one connection.
+//
+// ReadMessage is called by one goroutine at a time, AppendMessage by one
+// goroutine at a time, in the order the frames go on the wire; the two may
+// run concurrently.
+type Framer interface {
+	// ReadMessage reads the next message into m, which the caller has Reset.
+	// It returns a *[MessageError] when it read a whole frame it cannot use
+	// (too large, malformed inside): the stream is still in step and the
+	// caller may answer it and read on. Any other error (io.EOF at a frame
+	// boundary, a broken stream) ends the connection.
+	ReadMessage(m *Message) error
+	// AppendMessage appends m's frame to dst. A message over the size limit
+	// gives an error wrapping [ErrTooLarge] and leaves dst as it was.
+	AppendMessage(dst []byte, m *Message) ([]byte, error)
+}
+
+// Sentinel errors of every format.
+var (
+	// ErrTooLarge reports a frame over the size limit.
+	ErrTooLarge = errors.New("wire: message too large")
+	// ErrMalformed reports bytes that do not follow the format.
+	ErrMalformed = errors.New("wire: malformed message")
+)
+
+// MessageError reports a frame that was read whole but cannot be used. Type
+// and Seq are set when the frame's header was readable, so that a call can
+// be answered with an error reply.
+type MessageError struct {
+	Type Type
+	Seq  uint32
+	Err  error // wraps ErrTooLarge or ErrMalformed
+}
+
+func (e *MessageError) Error() string {
+	if e.Type == 0 {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%v (%v seq %d)", e.Err, e.Type, e.Seq)
+}
+
+func (e *MessageError) Unwrap() error { return e.Err }

@@ -1,0 +1,133 @@
+package wire
+
+import (
+	"time"
+
+	"github.com/dmicro-go/dmicro/internal/bufpool"
+)
+
+// Type says what a message is for.
+type Type uint8
+
+// The message types. Every format carries all of them.
+const (
+	// TypeCall asks the peer to run Method and answer with a TypeReply of the same Seq.
+	TypeCall Type = 1
+	// TypeReply answers the TypeCall with the same Seq.
+	TypeReply Type = 2
+	// TypePush delivers a one-way message to Method; it is never answered.
+	TypePush Type = 3
+	// TypeCancel tells the peer that the caller of call Seq gave up on it.
+	TypeCancel Type = 4
+	// TypeGoAway tells the peer that the sender starts no new work on this
+	// connection: the peer should stop sending new calls and pushes on it
+	// and answer with TypeGoAwayAck. A GoAway with a Code is a connection
+	// error: the sender closes the connection right after it.
+	TypeGoAway Type = 5
+	// TypeGoAwayAck answers TypeGoAway: the sender of the ack sends no new
+	// calls or pushes on this connection, only replies.
+	TypeGoAwayAck Type = 6
+)
+
+// String returns the type's upper-case name, or "TYPE(n)".
+func (t Type) String() string {
+	switch t {
+	case TypeCall:
+		return "CALL"
+	case TypeReply:
+		return "REPLY"
+	case TypePush:
+		return "PUSH"
+	case TypeCancel:
+		return "CANCEL"
+	case TypeGoAway:
+		return "GOAWAY"
+	case TypeGoAwayAck:
+		return "GOAWAY_ACK"
+	}
+	return "TYPE(" + itoa(int(t)) + ")"
+}
+
+// Valid reports whether t is one of the defined types.
+func (t Type) Valid() bool { return t >= TypeCall && t <= TypeGoAwayAck }
+
+// Message is one frame's content, independent of the format that carries it.
+//
+// A Message read by a [Framer] may hold a pooled buffer that Body points
+// into; [Message.Release] gives it back. A Message is not safe for
+// concurrent use.
+type Message struct {
+	Type Type
+	// Seq pairs a call with its reply and cancel. Pushes and go-aways may
+	// leave it 0.
+	Seq uint32
+	// Method is the routed path of a call or push ("/math/add"). Replies
+	// leave it empty.
+	Method string
+	// Timeout is the time the caller has left when the call is sent; zero
+	// means no deadline. It is relative so that clock skew does not matter.
+	Timeout time.Duration
+	// Code is a reply's status code; zero means success. Error is the status
+	// message when Code is not zero.
+	Code  int32
+	Error string
+	// Meta is the message's metadata.
+	Meta Metadata
+	// Codec is the id of the codec that encoded Body; zero when there is no body.
+	Codec byte
+	// Filters lists the transfer filters applied to Body, in the order they
+	// were applied; the receiver undoes them in reverse.
+	Filters []byte
+	// Body is the encoded (and filtered) body.
+	Body []byte
+
+	buf *[]byte
+}
+
+// Hold makes m the owner of buf, a slice from the frame pool that m's
+// fields point into, so that [Message.Release] can return it. Framers call it.
+func (m *Message) Hold(buf *[]byte) {
+	m.Release()
+	m.buf = buf
+}
+
+// Release returns the buffer m holds, if any, to the frame pool. Body must
+// not be used after it.
+func (m *Message) Release() {
+	if m.buf != nil {
+		bufpool.Put(m.buf)
+		m.buf = nil
+	}
+	m.Body = nil
+}
+
+// Reset releases m's buffer and clears every field, keeping the capacity of
+// Meta and Filters for reuse.
+func (m *Message) Reset() {
+	m.Release()
+	meta, filters := m.Meta.kv[:0], m.Filters[:0]
+	*m = Message{}
+	m.Meta.kv, m.Filters = meta, filters
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
