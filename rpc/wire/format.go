@@ -50,7 +50,8 @@ type Framer interface {
 	// boundary, a broken stream) ends the connection.
 	ReadMessage(m *Message) error
 	// AppendMessage appends m's frame to dst. A message over the size limit
-	// gives an error wrapping [ErrTooLarge] and leaves dst as it was.
+	// gives an error wrapping [ErrTooLarge], one the format cannot carry an
+	// error wrapping [ErrMalformed]; on any error dst is left as it was.
 	AppendMessage(dst []byte, m *Message) ([]byte, error)
 }
 

@@ -84,8 +84,8 @@ type Message struct {
 	buf *[]byte
 }
 
-// Hold makes m the owner of buf, a slice from the frame pool that m's
-// fields point into, so that [Message.Release] can return it. Framers call it.
+// Hold makes m the owner of buf, a slice from the frame pool that m.Body
+// points into, so that [Message.Release] can return it. Framers call it.
 func (m *Message) Hold(buf *[]byte) {
 	m.Release()
 	m.buf = buf

@@ -1,0 +1,289 @@
+package raw
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/dmicro-go/dmicro/internal/bufpool"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// discardChunk bounds one bufio.Reader.Discard call so that the count fits
+// in an int on every platform.
+const discardChunk = 1 << 30
+
+// ReadMessage reads the next frame into m, which the caller has Reset.
+//
+// A frame over the size limit is skipped without being allocated and
+// reported as a *wire.MessageError wrapping wire.ErrTooLarge; a frame that
+// breaks the format is reported as a *wire.MessageError wrapping
+// wire.ErrMalformed. After either, the stream is still in step. io.EOF
+// means the stream ended cleanly between frames; io.ErrUnexpectedEOF means
+// it ended inside one.
+func (f *framer) ReadMessage(m *wire.Message) error {
+	p, err := f.r.Peek(lenSize)
+	if err != nil {
+		if len(p) > 0 {
+			return unexpected(err)
+		}
+		return err
+	}
+	n := binary.BigEndian.Uint32(p)
+	f.r.Discard(lenSize) // the bytes are buffered: it cannot fail
+
+	size := uint64(lenSize) + uint64(n)
+	if size > uint64(f.limit) {
+		return f.refuse(n, size)
+	}
+	if n < minFrameLen {
+		if err := f.discard(n); err != nil {
+			return err
+		}
+		return &wire.MessageError{Err: fmt.Errorf("raw: frame length %d is below the minimum %d: %w", n, minFrameLen, wire.ErrMalformed)}
+	}
+
+	buf := bufpool.Get(int(n)) // n < limit, so it fits in an int
+	m.Hold(buf)                // the caller's Reset or Release gives it back, even on error
+	if _, err := io.ReadFull(f.r, *buf); err != nil {
+		return unexpected(err)
+	}
+	return f.parse(m, *buf)
+}
+
+// refuse skips a frame of n bytes after the length field that is over the
+// limit, reading only its fixed header to learn its type and seq.
+func (f *framer) refuse(n uint32, size uint64) error {
+	var t wire.Type
+	var seq uint32
+	if n >= headerSize {
+		h, err := f.r.Peek(headerSize)
+		if err != nil {
+			return unexpected(err)
+		}
+		if h[0] == Version {
+			if ht := wire.Type(h[1]); ht.Valid() {
+				t = ht
+			}
+			seq = binary.BigEndian.Uint32(h[4:8])
+		}
+	}
+	if err := f.discard(n); err != nil {
+		return err
+	}
+	return &wire.MessageError{
+		Type: t,
+		Seq:  seq,
+		Err:  fmt.Errorf("raw: frame is %d bytes, limit %d: %w", size, f.limit, wire.ErrTooLarge),
+	}
+}
+
+// discard skips n bytes of the stream without storing them.
+func (f *framer) discard(n uint32) error {
+	for n > 0 {
+		k := min(n, discardChunk)
+		if _, err := f.r.Discard(int(k)); err != nil {
+			return unexpected(err)
+		}
+		n -= k
+	}
+	return nil
+}
+
+// unexpected turns io.EOF inside a frame into io.ErrUnexpectedEOF.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parse decodes b, everything after the length field of one frame, into m.
+// The strings it makes are copies, while m.Body points into b.
+func (f *framer) parse(m *wire.Message, b []byte) error {
+	if b[0] != Version {
+		return &wire.MessageError{Err: fmt.Errorf("raw: unsupported version %d: %w", b[0], wire.ErrMalformed)}
+	}
+	t, flags, seq := wire.Type(b[1]), b[2], binary.BigEndian.Uint32(b[4:8])
+	if !t.Valid() {
+		return malformed(0, seq, "invalid message type %d", b[1])
+	}
+	if flags&^knownFlags != 0 {
+		return malformed(t, seq, "unknown flag bits %#02x", flags&^knownFlags)
+	}
+	m.Type, m.Seq, m.Codec = t, seq, b[3]
+	p := headerSize
+
+	ml, k := binary.Uvarint(b[p:])
+	if k <= 0 {
+		return malformed(t, seq, "method length: %s", varintReason(k))
+	}
+	p += k
+	if ml > uint64(len(b)-p) {
+		return malformed(t, seq, "method length %d runs past the end of the frame", ml)
+	}
+	m.Method = f.intern(b[p : p+int(ml)])
+	p += int(ml)
+
+	m.Timeout = 0
+	if flags&flagTimeout != 0 {
+		us, k := binary.Uvarint(b[p:])
+		if k <= 0 {
+			return malformed(t, seq, "timeout: %s", varintReason(k))
+		}
+		if us == 0 {
+			return malformed(t, seq, "zero timeout")
+		}
+		p += k
+		if us > math.MaxInt64/uint64(time.Microsecond) {
+			m.Timeout = math.MaxInt64 // about 292 years: no practical deadline
+		} else {
+			m.Timeout = time.Duration(us) * time.Microsecond
+		}
+	}
+
+	m.Code, m.Error = 0, ""
+	if flags&flagStatus != 0 {
+		c, k := binary.Varint(b[p:])
+		if k <= 0 {
+			return malformed(t, seq, "status code: %s", varintReason(k))
+		}
+		if c == 0 {
+			return malformed(t, seq, "zero status code")
+		}
+		if c < math.MinInt32 || c > math.MaxInt32 {
+			return malformed(t, seq, "status code %d does not fit in 32 bits", c)
+		}
+		p += k
+		el, k := binary.Uvarint(b[p:])
+		if k <= 0 {
+			return malformed(t, seq, "status message length: %s", varintReason(k))
+		}
+		p += k
+		if el > uint64(len(b)-p) {
+			return malformed(t, seq, "status message length %d runs past the end of the frame", el)
+		}
+		m.Code, m.Error = int32(c), string(b[p:p+int(el)])
+		p += int(el)
+	}
+
+	m.Meta.Reset()
+	if flags&flagMeta != 0 {
+		var err error
+		if p, err = parseMeta(m, b, p); err != nil {
+			return malformed(t, seq, "%v", err)
+		}
+	}
+
+	m.Filters = m.Filters[:0]
+	if flags&flagFilters != 0 {
+		if p >= len(b) {
+			return malformed(t, seq, "filter count runs past the end of the frame")
+		}
+		nf := int(b[p])
+		p++
+		if nf == 0 {
+			return malformed(t, seq, "zero filter count")
+		}
+		if nf > len(b)-p {
+			return malformed(t, seq, "filter count %d runs past the end of the frame", nf)
+		}
+		ids := b[p : p+nf]
+		for i, id := range ids {
+			if id == 0 {
+				return malformed(t, seq, "filter %d has id 0", i)
+			}
+		}
+		m.Filters = append(m.Filters, ids...)
+		p += nf
+	}
+
+	m.Body = nil
+	if p < len(b) {
+		m.Body = b[p:len(b):len(b)]
+	}
+	return nil
+}
+
+// parseMeta decodes the metadata section that starts at b[p] into m.Meta
+// and returns the offset just past it. It checks the whole section first,
+// then copies it into one string that every key and value slice, so that
+// a frame's metadata costs one allocation however many pairs it has.
+func parseMeta(m *wire.Message, b []byte, p int) (int, error) {
+	np, k := binary.Uvarint(b[p:])
+	if k <= 0 {
+		return 0, fmt.Errorf("metadata pair count: %s", varintReason(k))
+	}
+	if np == 0 {
+		return 0, fmt.Errorf("zero metadata pairs")
+	}
+	p += k
+	start := p
+	// Every pair takes at least two bytes, so a count that does not fit
+	// ends the loop with a truncated varint long before np.
+	for i := uint64(0); i < np; i++ {
+		for _, what := range [2]string{"key", "value"} {
+			l, k := binary.Uvarint(b[p:])
+			if k <= 0 {
+				return 0, fmt.Errorf("metadata pair %d %s length: %s", i, what, varintReason(k))
+			}
+			p += k
+			if l > uint64(len(b)-p) {
+				return 0, fmt.Errorf("metadata pair %d %s length %d runs past the end of the frame", i, what, l)
+			}
+			p += int(l)
+		}
+	}
+
+	s := string(b[start:p])
+	q := 0 // offset in s, and in b from start
+	field := func() string {
+		l, k := binary.Uvarint(b[start+q:])
+		q += k
+		v := s[q : q+int(l)]
+		q += int(l)
+		return v
+	}
+	for i := uint64(0); i < np; i++ {
+		key := field()
+		m.Meta.Append(key, field())
+	}
+	return p, nil
+}
+
+// intern returns b as a string, from the framer's method cache when it is
+// there. Known methods cost no allocation.
+func (f *framer) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := f.methods[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(f.methods) < maxCachedMethods && len(s) <= maxCachedMethodLen {
+		f.methods[s] = s
+	}
+	return s
+}
+
+// malformed returns the error for a frame whose header was readable but
+// whose content breaks the format.
+func malformed(t wire.Type, seq uint32, format string, args ...any) error {
+	return &wire.MessageError{
+		Type: t,
+		Seq:  seq,
+		Err:  fmt.Errorf("raw: "+format+": %w", append(args, wire.ErrMalformed)...),
+	}
+}
+
+// varintReason says why encoding/binary could not decode a varint, from the
+// count it returned.
+func varintReason(k int) string {
+	if k == 0 {
+		return "truncated varint"
+	}
+	return "varint overflows 64 bits"
+}
