@@ -2,4 +2,4 @@ module github.com/dmicro-go/dmicro
 
 go 1.26
 
-require google.golang.org/protobuf v1.36.11 // indirect
+require google.golang.org/protobuf v1.36.11
