@@ -1,0 +1,79 @@
+package rpc_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/dmicro-go/dmicro/internal/benchpb"
+	"github.com/dmicro-go/dmicro/rpc"
+)
+
+// echoPair starts a server echoing a BenchmarkMessage at /bench/echo and a
+// client session to it over loopback TCP.
+func echoPair(b *testing.B, cfg rpc.Config) (*rpc.Session, func()) {
+	b.Helper()
+	srv, err := rpc.NewEndpoint(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = srv.HandleCall("/bench/echo", rpc.CallFunc(func(_ *rpc.CallCtx, m *benchpb.BenchmarkMessage) (*benchpb.BenchmarkMessage, error) {
+		return m, nil
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve(l)
+	cli, err := rpc.NewEndpoint(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := cli.Dial(context.Background(), l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, func() { cli.Close(); srv.Close() }
+}
+
+// BenchmarkCall measures one unary call of the 581-byte message each way,
+// raw frame and protobuf codec, over loopback TCP in one process, with 1,
+// 64 and 512 concurrent callers on one session.
+func BenchmarkCall(b *testing.B) {
+	for _, callers := range []int{1, 64, 512} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			s, stop := echoPair(b, rpc.Config{DefaultCodec: "protobuf"})
+			defer stop()
+			arg := benchpb.Sample()
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.SetBytes(2 * benchpb.SampleSize)
+			b.SetParallelism((callers + 1) / 2) // GOMAXPROCS is 2 on the CI machines
+			if callers == 1 {
+				for b.Loop() {
+					var reply benchpb.BenchmarkMessage
+					if err := s.Call(ctx, "/bench/echo", arg, &reply); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return
+			}
+			var once sync.Once
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					var reply benchpb.BenchmarkMessage
+					if err := s.Call(ctx, "/bench/echo", arg, &reply); err != nil {
+						once.Do(func() { b.Error(err) })
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+		})
+	}
+}

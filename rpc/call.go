@@ -1,0 +1,241 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// outCall is one call or push on its way out. It is pooled: a call costs
+// no allocation of its own.
+type outCall struct {
+	w     wire.Message  // the outgoing frame
+	msg   Message       // the hook view
+	opts  callOptions   // the caller's options
+	body  []byte        // reusable encode buffer
+	done  chan struct{} // the reader or a failing conn signals once
+	reply *wire.Message // set by the reader
+	err   *Status       // set by a failing conn
+}
+
+var outCallPool = sync.Pool{New: func() any { return &outCall{done: make(chan struct{}, 1)} }}
+
+func getOutCall() *outCall { return outCallPool.Get().(*outCall) }
+
+func putOutCall(oc *outCall) {
+	oc.w.Reset()
+	oc.opts.meta.Reset()
+	oc.opts = callOptions{meta: oc.opts.meta}
+	oc.msg = Message{}
+	oc.reply, oc.err = nil, nil
+	if cap(oc.body) > 64<<10 {
+		oc.body = nil
+	}
+	outCallPool.Put(oc)
+}
+
+// Call calls method on the peer with arg and decodes the reply into reply
+// (a pointer, or nil to ignore the reply). It returns nil on success, else a
+// *Status (see [CodeOf]). The context's deadline travels to the peer, where
+// it bounds the handler; when ctx ends first, Call returns at once with
+// CodeCanceled or CodeDeadlineExceeded and tells the peer.
+func (s *Session) Call(ctx context.Context, method string, arg, reply any, opts ...CallOption) error {
+	oc := getOutCall()
+	err := s.call(ctx, oc, method, arg, reply, opts)
+	putOutCall(oc)
+	return err
+}
+
+func (s *Session) call(ctx context.Context, oc *outCall, method string, arg, reply any, opts []CallOption) error {
+	if len(opts) > 0 {
+		collectOptions(&oc.opts, opts)
+	}
+	if err := s.prepare(ctx, oc, wire.TypeCall, method, arg); err != nil {
+		return err
+	}
+	c, err := s.sendNew(ctx, oc, true)
+	if err != nil {
+		return err
+	}
+	ps := s.ep.plugins
+	if herr := ps.runAfterWriteCall(&oc.msg); herr != nil {
+		s.ep.log.Warn("rpc: AfterWriteCall failed", "method", method, "err", herr)
+	}
+	select {
+	case <-oc.done:
+	case <-ctx.Done():
+		if c.takePending(oc.w.Seq) != nil {
+			c.w.sendControl(&wire.Message{Type: wire.TypeCancel, Seq: oc.w.Seq}, false)
+			c.maybeDrained()
+			return ctxStatus(ctx)
+		}
+		<-oc.done // the reply is being handed over; take it
+	}
+	if oc.err != nil {
+		return oc.err
+	}
+	return s.readReply(oc, reply)
+}
+
+// readReply runs the reply hooks and decodes the reply in the caller's goroutine.
+func (s *Session) readReply(oc *outCall, reply any) error {
+	r := oc.reply
+	defer putWire(r)
+	ps := s.ep.plugins
+	m := Message{w: r, sess: s, ctx: oc.msg.ctx, body: reply, status: statusFromWire(r.Code, r.Error)}
+	if err := ps.runAfterReadReplyHeader(&m); err != nil {
+		return StatusOf(err)
+	}
+	if err := ps.runBeforeReadReplyBody(&m); err != nil {
+		return StatusOf(err)
+	}
+	if m.status == nil {
+		if err := decodeBody(s.ep.codecs, r.Body, r.Codec, reply); err != nil {
+			m.status = StatusOf(err)
+		}
+	}
+	if err := ps.runAfterReadReplyBody(&m); err != nil {
+		return StatusOf(err)
+	}
+	if md := oc.opts.replyMeta; md != nil {
+		md.CopyFrom(&r.Meta)
+	}
+	if m.status != nil {
+		return m.status
+	}
+	return nil
+}
+
+// prepare fills the outgoing frame: metadata, deadline, encoded body, and
+// runs the before-write hook.
+func (s *Session) prepare(ctx context.Context, oc *outCall, t wire.Type, method string, arg any) error {
+	if err := ctx.Err(); err != nil {
+		return ctxStatus(ctx)
+	}
+	e := s.ep
+	w := &oc.w
+	w.Type, w.Method = t, method
+	if oc.opts.meta.Len() > 0 {
+		w.Meta.CopyFrom(&oc.opts.meta)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		w.Timeout = time.Until(dl)
+		if w.Timeout <= 0 {
+			return NewStatus(CodeDeadlineExceeded, "deadline passed before the call was sent")
+		}
+	}
+	cd := e.defaultCodec
+	if oc.opts.codec != "" {
+		if cd = e.codecs.ByName(oc.opts.codec); cd == nil {
+			return NewStatus(CodeCodec, "unknown codec "+oc.opts.codec)
+		}
+	}
+	body, id, err := encodeBody(oc.body[:0], arg, cd)
+	oc.body = body
+	if err != nil {
+		return err
+	}
+	w.Body, w.Codec = body, id
+	oc.msg = Message{w: w, sess: s, ctx: ctx, body: arg}
+	var herr error
+	if t == wire.TypeCall {
+		herr = e.plugins.runBeforeWriteCall(&oc.msg)
+	} else {
+		herr = e.plugins.runBeforeWritePush(&oc.msg)
+	}
+	if herr != nil {
+		return StatusOf(herr)
+	}
+	return nil
+}
+
+// sendNew queues a call (isCall) or push on the session's connection,
+// moving to the next connection when the current one is going away.
+func (s *Session) sendNew(ctx context.Context, oc *outCall, isCall bool) (*conn, error) {
+	for {
+		c, err := s.pick(ctx, oc.opts.waitForReady)
+		if err != nil {
+			return nil, err
+		}
+		if isCall && !c.addPending(oc) {
+			continue // closed under us; pick again
+		}
+		err = c.w.send(ctx, &oc.w, true)
+		if err == nil {
+			return c, nil
+		}
+		if isCall {
+			c.takePending(oc.w.Seq)
+		}
+		if errors.Is(err, errMoved) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, ctxStatus(ctx)
+		}
+		return nil, StatusOf(err)
+	}
+}
+
+// Push sends a one-way message to method on the peer. It returns once the
+// message is queued for the wire; there is no reply. Errors are *Status.
+func (s *Session) Push(ctx context.Context, method string, arg any, opts ...CallOption) error {
+	oc := getOutCall()
+	defer putOutCall(oc)
+	if len(opts) > 0 {
+		collectOptions(&oc.opts, opts)
+	}
+	if err := s.prepare(ctx, oc, wire.TypePush, method, arg); err != nil {
+		return err
+	}
+	if _, err := s.sendNew(ctx, oc, false); err != nil {
+		return err
+	}
+	if herr := s.ep.plugins.runAfterWritePush(&oc.msg); herr != nil {
+		s.ep.log.Warn("rpc: AfterWritePush failed", "method", method, "err", herr)
+	}
+	return nil
+}
+
+// Call is a call made with [Session.AsyncCall].
+type Call struct {
+	Method string
+	Arg    any
+	Reply  any
+	done   chan struct{}
+	err    error
+}
+
+// Done returns a channel closed when the call has finished.
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+// Err waits for the call to finish and returns its error, like Session.Call.
+func (c *Call) Err() error {
+	<-c.done
+	return c.err
+}
+
+// AsyncCall starts a call and returns at once; the call runs in a goroutine
+// of its own until it finishes, ctx ends, or the session closes.
+func (s *Session) AsyncCall(ctx context.Context, method string, arg, reply any, opts ...CallOption) *Call {
+	call := &Call{Method: method, Arg: arg, Reply: reply, done: make(chan struct{})}
+	s.ep.wg.Add(1)
+	go func() {
+		defer s.ep.wg.Done()
+		defer close(call.done)
+		call.err = s.Call(ctx, method, arg, reply, opts...)
+	}()
+	return call
+}
+
+// ctxStatus converts the end of ctx into a status.
+func ctxStatus(ctx context.Context) *Status {
+	err := ctx.Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return WrapStatus(CodeDeadlineExceeded, "", err)
+	}
+	return WrapStatus(CodeCanceled, "", err)
+}

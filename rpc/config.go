@@ -1,0 +1,165 @@
+package rpc
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dmicro-go/dmicro/codec"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/transport"
+)
+
+// Config sets up an [Endpoint]. The zero value works: every field documents
+// what zero means. NewEndpoint copies the Config; changing it later has no
+// effect.
+type Config struct {
+	// Network is the network to listen and dial on: "tcp" (the default),
+	// "tcp4", "tcp6" or "unix", or any network the Transport knows.
+	Network string
+	// ListenAddr is the address ListenAndServe and Listen use. Empty means
+	// ":0", any free port; a unix address is a socket path.
+	ListenAddr string
+	// Transport carries sessions. Nil means transport.Net with TLS on top
+	// when TLSConfig is set.
+	Transport transport.Transport
+	// TLSConfig turns on TLS over the default transport: a server needs a
+	// certificate in it, a client the roots to check the server against.
+	// It is ignored when Transport is set.
+	TLSConfig *tls.Config
+
+	// DialTimeout bounds each dial attempt, handshake included, in addition
+	// to the caller's context. Zero means 10 s.
+	DialTimeout time.Duration
+	// HandshakeTimeout bounds the TLS (or other transport) handshake of an
+	// accepted connection. Zero means 10 s.
+	HandshakeTimeout time.Duration
+	// WriteTimeout bounds one write to the connection; a peer that does not
+	// read for that long has its session closed. Zero means 10 s; negative
+	// means no limit.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a session that received nothing for that long.
+	// Zero means never (use the heartbeat plugin to keep sessions alive).
+	IdleTimeout time.Duration
+
+	// Redial is the policy of dialed sessions that lose their peer. The zero
+	// value never redials.
+	Redial RedialPolicy
+
+	// DefaultCodec names the body codec of outgoing calls and pushes that
+	// do not choose one. Empty means "json".
+	DefaultCodec string
+	// Codecs adds codecs to the standard five (json, protobuf, plain, form, xml).
+	Codecs []codec.Codec
+	// Format is the frame format. Nil means the raw binary format.
+	Format wire.Format
+	// MaxMessageSize caps a frame, header included, in both directions. A
+	// larger incoming frame is refused from its length, before any
+	// allocation, and answered with CodeTooLarge. Zero means 4 MiB.
+	MaxMessageSize int
+
+	// MaxHandlers caps the handlers running at once in the endpoint, and
+	// MaxQueuedHandlers the calls and pushes waiting for one of those slots.
+	// A call arriving when both are full is answered with CodeOverloaded
+	// (a push is dropped). Zero means 10000 each; negative means no limit.
+	MaxHandlers       int
+	MaxQueuedHandlers int
+	// MaxSessionHandlers and MaxSessionQueuedHandlers are the same limits
+	// for one session, so that one peer cannot take the whole endpoint.
+	// Zero means 1000 each; negative means no limit.
+	MaxSessionHandlers       int
+	MaxSessionQueuedHandlers int
+
+	// Logger receives the endpoint's logs. Nil means no logs.
+	Logger *slog.Logger
+	// LogCalls logs every handled call and push at Info level with its
+	// method, peer, code and duration, and every call and push sent at Debug.
+	LogCalls bool
+	// SlowCallThreshold logs handled calls that took longer at Warn level.
+	// Zero means off.
+	SlowCallThreshold time.Duration
+}
+
+// Default values of the Config fields whose zero value means "default".
+const (
+	DefaultDialTimeout       = 10 * time.Second
+	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultMaxHandlers       = 10000
+	DefaultMaxSessionHandler = 1000
+	DefaultCodecName         = "json"
+)
+
+// DefaultConfig returns a Config with every default written out.
+func DefaultConfig() Config {
+	var c Config
+	c.fill()
+	return c
+}
+
+// Clone returns a copy of c that shares no slices with it.
+func (c Config) Clone() Config {
+	c.Codecs = append([]codec.Codec(nil), c.Codecs...)
+	if c.TLSConfig != nil {
+		c.TLSConfig = c.TLSConfig.Clone()
+	}
+	return c
+}
+
+// Validate reports the first field that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("rpc: config: "+format, args...))
+		}
+	}
+	check(c.DialTimeout >= 0, "DialTimeout %v is negative", c.DialTimeout)
+	check(c.HandshakeTimeout >= 0, "HandshakeTimeout %v is negative", c.HandshakeTimeout)
+	check(c.IdleTimeout >= 0, "IdleTimeout %v is negative", c.IdleTimeout)
+	check(c.MaxMessageSize >= 0, "MaxMessageSize %d is negative", c.MaxMessageSize)
+	check(c.MaxMessageSize == 0 || c.MaxMessageSize >= 64, "MaxMessageSize %d is below 64 bytes", c.MaxMessageSize)
+	check(c.SlowCallThreshold >= 0, "SlowCallThreshold %v is negative", c.SlowCallThreshold)
+	if err := c.Redial.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// fill replaces zero values with defaults.
+func (c *Config) fill() {
+	if c.Network == "" {
+		c.Network = "tcp"
+	}
+	if c.ListenAddr == "" {
+		c.ListenAddr = ":0"
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.DefaultCodec == "" {
+		c.DefaultCodec = DefaultCodecName
+	}
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = wire.DefaultMaxMessageSize
+	}
+	defaultLimit(&c.MaxHandlers, DefaultMaxHandlers)
+	defaultLimit(&c.MaxQueuedHandlers, DefaultMaxHandlers)
+	defaultLimit(&c.MaxSessionHandlers, DefaultMaxSessionHandler)
+	defaultLimit(&c.MaxSessionQueuedHandlers, DefaultMaxSessionHandler)
+	c.Redial.fill()
+}
+
+func defaultLimit(v *int, def int) {
+	if *v == 0 {
+		*v = def
+	}
+}

@@ -1,0 +1,183 @@
+package rpc
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// ackGrace is how long a connection that sent a go-away waits for the
+// peer's ack before it treats the peer as one that will not send one.
+const ackGrace = 5 * time.Second
+
+// conn is one network connection of a session. A session keeps its conn
+// while the peer stays; a dialed session gets a new conn on each redial.
+// The conn owns two goroutines: its reader (readLoop) and its flusher.
+type conn struct {
+	s      *Session
+	ep     *Endpoint
+	nc     net.Conn
+	br     *bufio.Reader
+	framer wire.Framer
+	w      writer
+
+	seq     atomic.Uint32
+	pmu     sync.Mutex
+	pending map[uint32]*outCall // calls sent, waiting for replies
+
+	imu     sync.Mutex
+	inbound map[uint32]*inbound // calls being handled, for cancel frames
+	active  atomic.Int64        // handlers running or waiting, calls and pushes
+
+	noNew      atomic.Bool // mirror of w.noNew for lock-free checks
+	sentGoAway atomic.Bool
+	peerAway   atomic.Bool // the peer sent a go-away
+	peerAcked  atomic.Bool // the peer acked our go-away
+	ackExpired atomic.Bool // the peer did not ack within ackGrace
+	ackTimer   *time.Timer
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	closeErr  *Status                // why it closed; nil when graceful
+	reason    atomic.Pointer[Status] // a reason set before a delayed close
+}
+
+func newConn(s *Session, nc net.Conn) *conn {
+	e := s.ep
+	c := &conn{
+		s:       s,
+		ep:      e,
+		nc:      nc,
+		br:      bufio.NewReaderSize(nc, 32<<10),
+		pending: make(map[uint32]*outCall),
+		inbound: make(map[uint32]*inbound),
+		closed:  make(chan struct{}),
+	}
+	c.framer = e.format.NewFramer(c.br, wire.Options{MaxMessageSize: e.cfg.MaxMessageSize, Client: s.dialed})
+	c.w.c = c
+	c.w.kick = make(chan struct{}, 1)
+	return c
+}
+
+// usable reports whether new calls may go on this connection.
+func (c *conn) usable() bool {
+	select {
+	case <-c.closed:
+		return false
+	default:
+	}
+	return !c.noNew.Load()
+}
+
+// fail closes the connection; err says why (nil: graceful). Pending calls
+// fail with err, or with the peer's reason if it sent one, or with
+// CodeConnClosed; handler contexts end. It is safe to call many times.
+func (c *conn) fail(err *Status) {
+	c.closeOnce.Do(func() {
+		if r := c.reason.Load(); r != nil {
+			err = r
+		}
+		c.closeErr = err
+		close(c.closed)
+		c.nc.Close()
+		if c.ackTimer != nil {
+			c.ackTimer.Stop()
+		}
+		reason := err
+		if reason == nil {
+			reason = NewStatus(CodeConnClosed, "connection closed")
+		} else if reason.Code() != CodeConnClosed {
+			reason = WrapStatus(reason.Code(), "connection closed", reason)
+		}
+		c.w.failed(reason)
+		c.failPending(reason)
+		c.imu.Lock()
+		for _, in := range c.inbound {
+			in.cancel(context.Canceled)
+		}
+		c.imu.Unlock()
+	})
+}
+
+// failPending fails every call waiting for a reply.
+func (c *conn) failPending(err *Status) {
+	c.pmu.Lock()
+	calls := c.pending
+	c.pending = make(map[uint32]*outCall)
+	c.pmu.Unlock()
+	for _, oc := range calls {
+		oc.err = err
+		oc.done <- struct{}{}
+	}
+}
+
+// addPending registers a call under a new seq, or reports that the
+// connection is closed.
+func (c *conn) addPending(oc *outCall) bool {
+	seq := c.seq.Add(1)
+	if seq == 0 {
+		seq = c.seq.Add(1)
+	}
+	oc.w.Seq = seq
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	select {
+	case <-c.closed:
+		return false
+	default:
+	}
+	c.pending[seq] = oc
+	return true
+}
+
+// takePending removes and returns the call waiting on seq.
+func (c *conn) takePending(seq uint32) *outCall {
+	c.pmu.Lock()
+	oc := c.pending[seq]
+	if oc != nil {
+		delete(c.pending, seq)
+	}
+	c.pmu.Unlock()
+	return oc
+}
+
+// goAway tells the peer that this side starts no new work here, once.
+func (c *conn) goAway() {
+	if !c.sentGoAway.CompareAndSwap(false, true) {
+		return
+	}
+	c.ackTimer = time.AfterFunc(ackGrace, func() {
+		c.ackExpired.Store(true)
+		c.maybeDrained()
+	})
+	c.w.sendControl(&wire.Message{Type: wire.TypeGoAway}, true)
+	c.maybeDrained()
+}
+
+// abort sends a connection error to the peer, then closes with st as the
+// reason once the error frame is written.
+func (c *conn) abort(st *Status) {
+	c.reason.CompareAndSwap(nil, st)
+	c.w.sendControl(&wire.Message{Type: wire.TypeGoAway, Code: int32(st.Code()), Error: st.Message()}, true)
+	c.w.closeWhenFlushed()
+}
+
+// maybeDrained closes the connection gracefully when a go-away went one way
+// or the other and nothing is in flight either way.
+func (c *conn) maybeDrained() {
+	away := c.peerAway.Load() || (c.sentGoAway.Load() && (c.peerAcked.Load() || c.ackExpired.Load()))
+	if !away || c.active.Load() > 0 {
+		return
+	}
+	c.pmu.Lock()
+	idle := len(c.pending) == 0
+	c.pmu.Unlock()
+	if idle {
+		c.w.closeWhenFlushed()
+	}
+}

@@ -1,0 +1,105 @@
+// Package rpc is dmicro's RPC core: an [Endpoint] that is server and client
+// at once, its [Session]s, the [Router] that maps paths to handlers, the
+// [Status] every failure becomes, and the hooks that plugins build on.
+//
+// # Endpoints and sessions
+//
+// NewEndpoint makes an endpoint from a [Config] whose zero value works.
+// Listen and Serve (or ListenAndServe) accept sessions; Dial makes one. On
+// any session either side may Call the other (a request answered by a
+// reply), AsyncCall, or Push (a one-way message). Shutdown(ctx) stops
+// gracefully; Close stops at once.
+//
+// A dialed session can redial by its [RedialPolicy]: the same *Session
+// works again once the peer is back, and calls made while it is down fail
+// fast with CodeUnavailable (or wait, with [WithWaitForReady]).
+//
+// # Going away
+//
+// Shutdown sends each peer "going away". A peer's dialed session then sends
+// new calls on a new connection (to the same address, which after a hot
+// restart is served by the new process), while the calls already sent on
+// the old connection finish there. The side that receives a go-away acks it
+// and sends no new calls on that connection; each connection closes when
+// nothing is in flight in either direction. No call is lost.
+//
+// # Routing and naming
+//
+// Struct methods register with RouteCall and RoutePush, functions with
+// RouteCallFunc and RoutePushFunc, typed functions without reflection with
+// HandleCall(path, CallFunc(fn)). Handlers take the context first:
+//
+//	func (m *Math) Add(ctx *rpc.CallCtx, arg *[]int) (int, error)
+//
+// or, as in DMicro, embed rpc.CallCtx and return a *Status:
+//
+//	type Math struct{ rpc.CallCtx }
+//	func (m *Math) Add(arg *[]int) (int, *rpc.Status)
+//
+// A nil *Status (or nil error) is success. Paths are "/<struct>/<method>"
+// under the router's group prefix, each name turned into snake_case: a word
+// starts at an upper-case letter after a lower-case letter or a digit, and
+// at the last upper-case letter of a run followed by a lower-case letter.
+// So Math.Add is "/math/add", MyCall.Echo "/my_call/echo", GetHTTPStatus
+// "get_http_status", V2Users "v2_users". A single "_" in a Go name is a path
+// separator (User_Get → "user/get"); "__" is a literal underscore.
+//
+// SetUnknownCall and SetUnknownPush set fallbacks for paths no route
+// matches; a group's fallback serves its prefix.
+//
+// # Statuses
+//
+// Every error a caller gets is a *Status with a [Code]: CodeOf(err) reads
+// it from any error, and errors.Is(err, context.DeadlineExceeded) works on a
+// deadline the peer reported. Handlers return any error; the endpoint
+// converts it with [StatusOf] and sends its code and message.
+//
+// # Deadlines
+//
+// The caller's deadline travels with the call as the time left. The
+// handler's context ends at it, when the caller cancels (the caller sends a
+// cancel), when the session ends, and when the handler returns. A call whose
+// deadline passed while it waited for a handler slot is answered
+// CodeDeadlineExceeded without running.
+//
+// # Bounded work
+//
+// An endpoint runs at most Config.MaxHandlers handlers at once and lets
+// Config.MaxQueuedHandlers more wait; a session at most
+// MaxSessionHandlers, with MaxSessionQueuedHandlers waiting. A call that
+// finds both full is answered CodeOverloaded at once and a push is dropped,
+// so a flood costs neither memory nor goroutines beyond the caps.
+//
+// # Hooks
+//
+// A [Plugin] implements any of 27 one-method hook interfaces. For one call,
+// they run in this order:
+//
+//	caller:  BeforeWriteCall, AfterWriteCall, ... AfterReadReplyHeader,
+//	         BeforeReadReplyBody, AfterReadReplyBody
+//	callee:  BeforeReadHeader, AfterReadCallHeader, BeforeReadCallBody,
+//	         AfterReadCallBody, (handler), BeforeWriteReply, AfterWriteReply
+//
+// and for a push: BeforeWritePush, AfterWritePush on the sender;
+// BeforeReadHeader, AfterReadPushHeader, BeforeReadPushBody,
+// AfterReadPushBody, (handler) on the receiver. BeforeReadHeader runs before
+// every frame is read. The reply hooks of a caller run in the caller's
+// goroutine. Around sessions: BeforeDial, then AfterDial or AfterDialFail;
+// AfterAccept; AfterDisconnect. Around the endpoint: BeforeNewEndpoint,
+// AfterNewEndpoint, AfterRoute, AfterListen, BeforeCloseEndpoint,
+// AfterCloseEndpoint. See [Plugin] for what a hook's error does.
+//
+// # The call path
+//
+// Each connection has one reader goroutine and a write queue: frames from
+// many goroutines are appended to one buffer and written together, by the
+// first sender that finds no write in progress or, under load, by the
+// connection's flusher goroutine. Frames and calls come from pools; a call
+// allocates little beyond what its codec needs. Handlers run in goroutines
+// of their own.
+//
+// # Concurrency
+//
+// Endpoint, Session and Router are safe for concurrent use. Hooks and
+// handlers run concurrently and must be safe for it.
+package rpc

@@ -1,0 +1,262 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dmicro-go/dmicro/codec"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/raw"
+	"github.com/dmicro-go/dmicro/transport"
+)
+
+// Endpoint is a server and a client at once: it listens and accepts, dials,
+// and routes the calls and pushes that arrive on any of its sessions to its
+// handlers, whichever side dialed.
+//
+// An Endpoint is safe for concurrent use. Make one with [NewEndpoint].
+type Endpoint struct {
+	cfg          Config
+	plugins      *pluginSet
+	router       *Router
+	codecs       *codec.Set
+	defaultCodec codec.Codec
+	format       wire.Format
+	transport    transport.Transport
+	log          *slog.Logger
+	limit        *limiter
+	hub          hub
+
+	ctx    context.Context // ends when the endpoint is closed
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the endpoint owns
+
+	closing   atomic.Bool // Shutdown or Close began: no new sessions, no redials
+	mu        sync.Mutex
+	stopped   bool // Close ran: no new goroutines
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	noConns   chan struct{} // closed when conns becomes empty; made by waitNoConns
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or Close.
+var ErrServerClosed = errors.New("rpc: server closed")
+
+// NewEndpoint makes an endpoint from cfg with the plugins, which run in the
+// order given. It runs the BeforeNewEndpoint hooks (which may change the
+// config), checks the config, and runs the AfterNewEndpoint hooks; any error
+// there is returned.
+func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
+	cfg = cfg.Clone()
+	ps, err := newPluginSet(nil, plugins)
+	if err != nil {
+		return nil, err
+	}
+	if err := ps.runBeforeNewEndpoint(&cfg); err != nil {
+		return nil, fmt.Errorf("rpc: BeforeNewEndpoint: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.fill()
+	e := &Endpoint{
+		cfg:       cfg,
+		plugins:   ps,
+		codecs:    codec.Standard(),
+		format:    cfg.Format,
+		transport: cfg.Transport,
+		log:       cfg.Logger,
+		limit:     newLimiter(cfg.MaxHandlers, cfg.MaxQueuedHandlers),
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*conn]struct{}),
+	}
+	for _, c := range cfg.Codecs {
+		if err := e.codecs.Add(c); err != nil {
+			return nil, fmt.Errorf("rpc: config: %w", err)
+		}
+	}
+	if e.defaultCodec = e.codecs.ByName(cfg.DefaultCodec); e.defaultCodec == nil {
+		return nil, fmt.Errorf("rpc: config: unknown DefaultCodec %q", cfg.DefaultCodec)
+	}
+	if e.format == nil {
+		e.format = raw.Format{}
+	}
+	if e.transport == nil {
+		e.transport = transport.Net{}
+		if cfg.TLSConfig != nil {
+			e.transport = transport.TLS{Config: cfg.TLSConfig, HandshakeTimeout: cfg.HandshakeTimeout}
+		}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.router = newRouter(e)
+	if err := ps.runAfterNewEndpoint(e); err != nil {
+		e.cancel()
+		return nil, fmt.Errorf("rpc: AfterNewEndpoint: %w", err)
+	}
+	return e, nil
+}
+
+// Config returns a copy of the endpoint's config, defaults filled in.
+func (e *Endpoint) Config() Config { return e.cfg.Clone() }
+
+// Codecs returns the endpoint's codec set. Add codecs through Config.Codecs.
+func (e *Endpoint) Codecs() *codec.Set { return e.codecs }
+
+// Logger returns the endpoint's logger.
+func (e *Endpoint) Logger() *slog.Logger { return e.log }
+
+// Router returns the root router.
+func (e *Endpoint) Router() *Router { return e.router }
+
+// RouteCall registers ctrl's methods on the root router; see [Router.RouteCall].
+func (e *Endpoint) RouteCall(ctrl any, plugins ...Plugin) ([]string, error) {
+	return e.router.RouteCall(ctrl, plugins...)
+}
+
+// RouteCallFunc registers fn on the root router; see [Router.RouteCallFunc].
+func (e *Endpoint) RouteCallFunc(fn any, plugins ...Plugin) (string, error) {
+	return e.router.RouteCallFunc(fn, plugins...)
+}
+
+// RoutePush registers ctrl's methods on the root router; see [Router.RoutePush].
+func (e *Endpoint) RoutePush(ctrl any, plugins ...Plugin) ([]string, error) {
+	return e.router.RoutePush(ctrl, plugins...)
+}
+
+// RoutePushFunc registers fn on the root router; see [Router.RoutePushFunc].
+func (e *Endpoint) RoutePushFunc(fn any, plugins ...Plugin) (string, error) {
+	return e.router.RoutePushFunc(fn, plugins...)
+}
+
+// HandleCall registers h at path on the root router.
+func (e *Endpoint) HandleCall(path string, h CallHandler, plugins ...Plugin) error {
+	return e.router.HandleCall(path, h, plugins...)
+}
+
+// HandlePush registers h at path on the root router.
+func (e *Endpoint) HandlePush(path string, h PushHandler, plugins ...Plugin) error {
+	return e.router.HandlePush(path, h, plugins...)
+}
+
+// SubRoute returns a group of the root router; see [Router.Group].
+func (e *Endpoint) SubRoute(prefix string, plugins ...Plugin) (*Router, error) {
+	return e.router.Group(prefix, plugins...)
+}
+
+// SetUnknownCall sets the root fallback for unknown calls.
+func (e *Endpoint) SetUnknownCall(fn func(ctx *CallCtx) (any, error), plugins ...Plugin) error {
+	return e.router.SetUnknownCall(fn, plugins...)
+}
+
+// SetUnknownPush sets the root fallback for unknown pushes.
+func (e *Endpoint) SetUnknownPush(fn func(ctx *PushCtx) error, plugins ...Plugin) error {
+	return e.router.SetUnknownPush(fn, plugins...)
+}
+
+// Session returns the live session with that id.
+func (e *Endpoint) Session(id string) (*Session, bool) { return e.hub.get(id) }
+
+// CountSessions returns the number of live sessions.
+func (e *Endpoint) CountSessions() int { return e.hub.count() }
+
+// RangeSessions calls fn for each live session until fn returns false.
+func (e *Endpoint) RangeSessions(fn func(s *Session) bool) {
+	for _, s := range e.hub.all() {
+		if !fn(s) {
+			return
+		}
+	}
+}
+
+// Broadcast pushes to every live session. It returns the errors of the
+// sessions it could not push to, joined.
+func (e *Endpoint) Broadcast(ctx context.Context, method string, arg any, opts ...CallOption) error {
+	var errs []error
+	for _, s := range e.hub.all() {
+		if err := s.Push(ctx, method, arg, opts...); err != nil {
+			errs = append(errs, fmt.Errorf("session %s: %w", s.ID(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// goTracked runs f in a goroutine the endpoint waits for on Close, unless
+// Close already ran.
+func (e *Endpoint) goTracked(f func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// trackConn registers a live connection and starts its flusher goroutine,
+// unless Close already ran. The caller then runs or starts c.readLoop,
+// which untracks it at the end.
+func (e *Endpoint) trackConn(c *conn) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return false
+	}
+	e.conns[c] = struct{}{}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		c.w.loop()
+	}()
+	return true
+}
+
+func (e *Endpoint) untrackConn(c *conn) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.conns, c)
+	if len(e.conns) == 0 && e.noConns != nil {
+		close(e.noConns)
+		e.noConns = nil
+	}
+}
+
+func (e *Endpoint) waitNoConns() <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.conns) == 0 {
+		return closedChan
+	}
+	if e.noConns == nil {
+		e.noConns = make(chan struct{})
+	}
+	return e.noConns
+}
+
+func (e *Endpoint) runAfterDisconnect(s *Session, st *Status) error {
+	var err error
+	if st != nil {
+		err = st
+	}
+	return run(e.plugins.afterDisconnect, func(h AfterDisconnectHook) error { return h.AfterDisconnect(s, err) })
+}
+
+func (e *Endpoint) runAfterDialFail(addr string, st *Status, redial bool) {
+	err := run(e.plugins.afterDialFail, func(h AfterDialFailHook) error { return h.AfterDialFail(addr, st, redial) })
+	if err != nil {
+		e.log.Warn("rpc: AfterDialFail failed", "addr", addr, "err", err)
+	}
+}

@@ -1,0 +1,101 @@
+package rpc
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+)
+
+// hub holds an endpoint's live sessions by id.
+type hub struct {
+	mu    sync.RWMutex
+	m     map[string]*Session
+	n     uint64
+	empty chan struct{} // closed when the hub becomes empty; made by waitEmpty
+}
+
+// add stores s under id, or under id#n when id is empty or taken.
+func (h *hub) add(s *Session, id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = make(map[string]*Session)
+	}
+	if _, taken := h.m[id]; taken || id == "" {
+		for {
+			h.n++
+			cand := id + "#" + strconv.FormatUint(h.n, 10)
+			if _, taken := h.m[cand]; !taken {
+				id = cand
+				break
+			}
+		}
+	}
+	s.id = id
+	h.m[id] = s
+}
+
+func (h *hub) remove(s *Session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m[s.id] == s {
+		delete(h.m, s.id)
+	}
+	if len(h.m) == 0 && h.empty != nil {
+		close(h.empty)
+		h.empty = nil
+	}
+}
+
+func (h *hub) rename(s *Session, id string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if id == s.id {
+		return nil
+	}
+	if _, taken := h.m[id]; taken {
+		return fmt.Errorf("rpc: session id %q is taken", id)
+	}
+	if h.m[s.id] == s {
+		delete(h.m, s.id)
+		h.m[id] = s
+	}
+	s.id = id
+	return nil
+}
+
+func (h *hub) get(id string) (*Session, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	s, ok := h.m[id]
+	return s, ok
+}
+
+func (h *hub) count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.m)
+}
+
+func (h *hub) all() []*Session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*Session, 0, len(h.m))
+	for _, s := range h.m {
+		out = append(out, s)
+	}
+	return out
+}
+
+// waitEmpty returns a channel closed once the hub holds no session.
+func (h *hub) waitEmpty() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.m) == 0 {
+		return closedChan
+	}
+	if h.empty == nil {
+		h.empty = make(chan struct{})
+	}
+	return h.empty
+}

@@ -1,0 +1,181 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"syscall"
+	"time"
+)
+
+// Listen announces on the configured network and ListenAddr with the
+// endpoint's transport. Serve the listener with [Endpoint.Serve].
+func (e *Endpoint) Listen(ctx context.Context) (net.Listener, error) {
+	if e.closing.Load() {
+		return nil, ErrServerClosed
+	}
+	return e.transport.Listen(ctx, e.cfg.Network, e.cfg.ListenAddr)
+}
+
+// ListenAndServe listens on the configured address and serves until
+// Shutdown or Close, then returns ErrServerClosed.
+func (e *Endpoint) ListenAndServe() error {
+	l, err := e.Listen(e.ctx)
+	if err != nil {
+		return err
+	}
+	return e.Serve(l)
+}
+
+// Serve accepts connections on l and serves each as a session, until
+// Shutdown or Close (then it returns ErrServerClosed) or a permanent accept
+// error. It runs the AfterListen hooks first; their error closes l and is
+// returned. Serve takes ownership of l.
+func (e *Endpoint) Serve(l net.Listener) error {
+	if !e.addListener(l) {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer e.removeListener(l)
+	if err := e.plugins.runAfterListen(l.Addr()); err != nil {
+		l.Close()
+		return err
+	}
+	e.log.Info("rpc: serving", "addr", l.Addr().String())
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if e.closing.Load() {
+				return ErrServerClosed
+			}
+			if !temporary(err) {
+				return err
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			e.log.Warn("rpc: accept failed; retrying", "err", err, "delay", delay)
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-e.ctx.Done():
+				t.Stop()
+				return ErrServerClosed
+			}
+			continue
+		}
+		delay = 0
+		if !e.goTracked(func() { e.serveConn(nc) }) {
+			nc.Close()
+			return ErrServerClosed
+		}
+	}
+}
+
+// temporary reports whether an accept error may go away by itself.
+func temporary(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ECONNRESET)
+}
+
+func (e *Endpoint) addListener(l net.Listener) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closing.Load() {
+		return false
+	}
+	e.listeners[l] = struct{}{}
+	return true
+}
+
+func (e *Endpoint) removeListener(l net.Listener) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.listeners, l)
+}
+
+// Addrs returns the addresses of the listeners being served.
+func (e *Endpoint) Addrs() []net.Addr {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]net.Addr, 0, len(e.listeners))
+	for l := range e.listeners {
+		out = append(out, l.Addr())
+	}
+	return out
+}
+
+func (e *Endpoint) closeListeners() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for l := range e.listeners {
+		l.Close()
+	}
+}
+
+// serveConn runs an accepted connection in the accept goroutine.
+func (e *Endpoint) serveConn(nc net.Conn) {
+	c, err := e.accept(nc)
+	if err != nil {
+		e.log.Debug("rpc: connection refused", "remote", nc.RemoteAddr().String(), "err", err)
+		return
+	}
+	c.readLoop()
+}
+
+// ServeConn serves a connection accepted elsewhere (an HTTP upgrade, a
+// custom listener) as a session of this endpoint. It runs the handshake and
+// the AfterAccept hooks, then reads in a goroutine the endpoint owns.
+func (e *Endpoint) ServeConn(nc net.Conn) (*Session, error) {
+	c, err := e.accept(nc)
+	if err != nil {
+		return nil, err
+	}
+	if !e.goTracked(c.readLoop) {
+		c.fail(errEndpointClosed)
+		c.s.closeFinal(errEndpointClosed)
+		return nil, errEndpointClosed
+	}
+	return c.s, nil
+}
+
+// accept turns nc into a session: handshake, hub, AfterAccept. The caller
+// runs c.readLoop.
+func (e *Endpoint) accept(nc net.Conn) (*conn, error) {
+	if e.closing.Load() {
+		nc.Close()
+		return nil, ErrServerClosed
+	}
+	if hs, ok := nc.(interface{ HandshakeContext(context.Context) error }); ok {
+		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.HandshakeTimeout)
+		err := hs.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			e.log.Warn("rpc: handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
+			return nil, WrapStatus(CodeConnClosed, "handshake", err)
+		}
+	}
+	s := newSession(e, false, "")
+	c := newConn(s, nc)
+	if !e.trackConn(c) {
+		nc.Close()
+		s.cancel()
+		return nil, ErrServerClosed
+	}
+	e.hub.add(s, nc.RemoteAddr().String())
+	s.install(c)
+	if err := e.plugins.runAfterAccept(s); err != nil {
+		st := StatusOf(err)
+		e.log.Warn("rpc: session refused by AfterAccept", "remote", nc.RemoteAddr().String(), "err", err)
+		c.abort(st)
+		s.closeFinal(st)
+		c.fail(st)
+		e.untrackConn(c)
+		return nil, st
+	}
+	return c, nil
+}

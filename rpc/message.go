@@ -1,0 +1,78 @@
+package rpc
+
+import (
+	"context"
+	"time"
+
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// Metadata is the key/value pairs a message carries; see [wire.Metadata].
+type Metadata = wire.Metadata
+
+// MessageType says what a message is for; see [wire.Type].
+type MessageType = wire.Type
+
+// The message types hooks see.
+const (
+	TypeCall  = wire.TypeCall
+	TypeReply = wire.TypeReply
+	TypePush  = wire.TypePush
+)
+
+// Message is a call, reply or push on its way through the endpoint, as the
+// hooks see it. It is valid only during the hook that received it.
+type Message struct {
+	w      *wire.Message
+	sess   *Session
+	ctx    context.Context
+	body   any
+	status *Status
+}
+
+// Session returns the session the message travels on.
+func (m *Message) Session() *Session { return m.sess }
+
+// Context returns the context of the call or push: the caller's on the
+// sending side, the handler's on the receiving side.
+func (m *Message) Context() context.Context {
+	if m.ctx == nil {
+		return context.Background()
+	}
+	return m.ctx
+}
+
+// Type returns TypeCall, TypeReply or TypePush.
+func (m *Message) Type() MessageType { return m.w.Type }
+
+// Seq returns the sequence number that pairs a call with its reply.
+func (m *Message) Seq() uint32 { return m.w.Seq }
+
+// ServiceMethod returns the routed path, such as "/math/add". On a reply it
+// is the method of the call it answers.
+func (m *Message) ServiceMethod() string { return m.w.Method }
+
+// SetServiceMethod changes the path. In an AfterRead*Header hook it changes
+// where the message is routed; in a BeforeWrite hook, where it is sent.
+func (m *Message) SetServiceMethod(method string) { m.w.Method = method }
+
+// Meta returns the message's metadata, which Before hooks may change.
+func (m *Message) Meta() *Metadata { return &m.w.Meta }
+
+// BodyCodec returns the id of the body's codec (0 before it is chosen).
+func (m *Message) BodyCodec() byte { return m.w.Codec }
+
+// Body returns the Go value of the body: the argument or reply being sent,
+// or, after the body was read, the decoded value.
+func (m *Message) Body() any { return m.body }
+
+// RawBody returns the encoded body: after encoding on the sending side, and
+// as received on the reading side. It must not be kept after the hook.
+func (m *Message) RawBody() []byte { return m.w.Body }
+
+// Status returns the status a reply carries; nil for success, calls and pushes.
+func (m *Message) Status() *Status { return m.status }
+
+// Timeout returns the time the caller had left when the call was sent, or
+// zero for no deadline.
+func (m *Message) Timeout() time.Duration { return m.w.Timeout }

@@ -1,0 +1,52 @@
+package rpc
+
+import "github.com/dmicro-go/dmicro/rpc/wire"
+
+// CallOption sets something for one call or push. Options are made by the
+// With functions of this package.
+type CallOption interface {
+	apply(*callOptions)
+}
+
+type callOptions struct {
+	meta         wire.Metadata
+	codec        string
+	replyMeta    *Metadata
+	waitForReady bool
+}
+
+type optionFunc func(*callOptions)
+
+func (f optionFunc) apply(o *callOptions) { f(o) }
+
+// WithMeta sets a metadata pair on the call or push.
+func WithMeta(key, value string) CallOption {
+	return optionFunc(func(o *callOptions) { o.meta.Set(key, value) })
+}
+
+// WithCodec encodes the body with the codec of that name ("json",
+// "protobuf", "plain", "form", "xml" or one added in Config.Codecs). The
+// reply comes back in the same codec. An unknown name fails with CodeCodec.
+func WithCodec(name string) CallOption {
+	return optionFunc(func(o *callOptions) { o.codec = name })
+}
+
+// WithReplyMeta stores the reply's metadata in md when the call returns.
+func WithReplyMeta(md *Metadata) CallOption {
+	return optionFunc(func(o *callOptions) { o.replyMeta = md })
+}
+
+// WithWaitForReady makes a call on a session that is down wait, until its
+// context ends, for the session to come back, instead of failing at once
+// with CodeUnavailable.
+func WithWaitForReady() CallOption {
+	return optionFunc(func(o *callOptions) { o.waitForReady = true })
+}
+
+func collectOptions(o *callOptions, opts []CallOption) {
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(o)
+		}
+	}
+}

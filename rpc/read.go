@@ -1,0 +1,184 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+var wirePool = sync.Pool{New: func() any { return new(wire.Message) }}
+
+func getWire() *wire.Message { return wirePool.Get().(*wire.Message) }
+
+func putWire(m *wire.Message) {
+	m.Reset()
+	wirePool.Put(m)
+}
+
+// readLoop reads frames until the connection ends, then tears it down. It
+// runs in the goroutine that accepted or dialed the connection, or in one of
+// its own; either way the endpoint's WaitGroup counts it.
+func (c *conn) readLoop() {
+	err := c.readFrames()
+	c.fail(err)
+	c.s.connEnded(c, c.closeErr)
+	c.ep.untrackConn(c)
+}
+
+func (c *conn) readFrames() (err *Status) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.ep.log.Error("rpc: panic in read loop", "remote", c.remote(), "panic", p)
+			err = NewStatus(CodeInternal, fmt.Sprint("panic in read loop: ", p))
+		}
+	}()
+	idle := c.ep.cfg.IdleTimeout
+	for {
+		if err := c.ep.plugins.runBeforeReadHeader(c.s); err != nil {
+			return StatusOf(err)
+		}
+		if idle > 0 && c.br.Buffered() == 0 {
+			c.nc.SetReadDeadline(time.Now().Add(idle))
+		}
+		m := getWire()
+		if rerr := c.framer.ReadMessage(m); rerr != nil {
+			putWire(m)
+			var me *wire.MessageError
+			if errors.As(rerr, &me) {
+				c.badFrame(me)
+				continue
+			}
+			return c.readError(rerr)
+		}
+		switch m.Type {
+		case wire.TypeCall:
+			c.onCall(m)
+		case wire.TypePush:
+			c.onPush(m)
+		case wire.TypeReply:
+			c.onReply(m)
+		case wire.TypeCancel:
+			c.onCancel(m.Seq)
+			putWire(m)
+		case wire.TypeGoAway:
+			c.onGoAway(m)
+			putWire(m)
+		case wire.TypeGoAwayAck:
+			c.peerAcked.Store(true)
+			putWire(m)
+			c.maybeDrained()
+		default:
+			t := m.Type
+			putWire(m)
+			c.ep.log.Warn("rpc: unknown message type", "remote", c.remote(), "type", int(t))
+		}
+	}
+}
+
+// readError turns the error that ended reading into the close reason: nil
+// for a clean end, or after this side closed on purpose.
+func (c *conn) readError(err error) *Status {
+	select {
+	case <-c.closed:
+		return c.closeErr
+	default:
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return WrapStatus(CodeDeadlineExceeded, "idle timeout", err)
+	}
+	return WrapStatus(CodeConnClosed, "read", err)
+}
+
+// badFrame answers a frame that was read whole but cannot be used. A call
+// gets an error reply and the connection goes on; a frame whose header
+// cannot be trusted ends the connection with an error sent to the peer.
+func (c *conn) badFrame(me *wire.MessageError) {
+	code := CodeBadMessage
+	if errors.Is(me, wire.ErrTooLarge) {
+		code = CodeTooLarge
+	}
+	st := WrapStatus(code, "", me)
+	c.ep.log.Warn("rpc: bad frame", "remote", c.remote(), "err", me.Error())
+	switch me.Type {
+	case wire.TypeCall:
+		c.replyStatus(me.Seq, st)
+	case wire.TypeReply:
+		if oc := c.takePending(me.Seq); oc != nil {
+			oc.err = st
+			oc.done <- struct{}{}
+			c.maybeDrained()
+		}
+	case wire.TypePush, wire.TypeCancel, wire.TypeGoAway, wire.TypeGoAwayAck:
+		// Nothing to answer; the frame is dropped.
+	default:
+		c.abort(st)
+	}
+}
+
+// replyStatus answers call seq with an error status.
+func (c *conn) replyStatus(seq uint32, st *Status) {
+	r := getWire()
+	r.Type, r.Seq, r.Code, r.Error = wire.TypeReply, seq, int32(st.Code()), st.Message()
+	c.w.send(c.s.ctx, r, false)
+	putWire(r)
+}
+
+// onReply hands a reply to the caller waiting for it, which decodes it in
+// its own goroutine.
+func (c *conn) onReply(m *wire.Message) {
+	oc := c.takePending(m.Seq)
+	if oc == nil {
+		c.ep.log.Debug("rpc: reply to no waiting call", "remote", c.remote(), "seq", m.Seq)
+		putWire(m)
+		return
+	}
+	oc.reply = m
+	oc.done <- struct{}{}
+	c.maybeDrained()
+}
+
+func (c *conn) onCancel(seq uint32) {
+	c.imu.Lock()
+	in := c.inbound[seq]
+	c.imu.Unlock()
+	if in != nil {
+		in.cancel(errCallerCanceled)
+	}
+}
+
+// errCallerCanceled is the handler context's error when the caller gave up.
+var errCallerCanceled = fmt.Errorf("rpc: caller canceled the call: %w", context.Canceled)
+
+// onGoAway handles the peer's go-away: a connection error closes; a graceful
+// one stops new work here, acks, and moves a dialed session to a new
+// connection.
+func (c *conn) onGoAway(m *wire.Message) {
+	if m.Code != 0 {
+		st := statusFromWire(m.Code, m.Error)
+		c.ep.log.Warn("rpc: peer closed the connection with an error", "remote", c.remote(), "err", st.Error())
+		c.reason.CompareAndSwap(nil, st)
+		c.fail(st)
+		return
+	}
+	c.peerAway.Store(true)
+	c.w.sendControl(&wire.Message{Type: wire.TypeGoAwayAck}, true)
+	c.s.peerGoingAway(c)
+	c.maybeDrained()
+}
+
+func (c *conn) remote() string {
+	if a := c.nc.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}

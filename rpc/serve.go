@@ -1,0 +1,314 @@
+package rpc
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/dmicro-go/dmicro/internal/bufpool"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// onCall routes a call read by the reader and starts its handler in a
+// goroutine of its own. Failures before the handler starts are answered
+// from the reader, which costs no goroutine.
+func (c *conn) onCall(m *wire.Message) {
+	in := newInbound(c, m)
+	e := c.ep
+	if e.cfg.LogCalls || e.cfg.SlowCallThreshold > 0 {
+		in.start = time.Now()
+	}
+	if err := e.plugins.runAfterReadCallHeader(&in.msg); err != nil {
+		c.finishCall(in, nil, err)
+		return
+	}
+	in.h = e.router.lookup(m.Method, false)
+	if in.h == nil {
+		c.finishCall(in, nil, NewStatus(CodeNotFound, "no handler for "+m.Method))
+		return
+	}
+	if !c.admit(in) {
+		c.finishCall(in, nil, errOverloaded)
+		return
+	}
+	go c.serveCall(in)
+}
+
+// onPush routes a push and starts its handler, like onCall; a push that
+// cannot be handled is dropped with a log line, as there is no one to answer.
+func (c *conn) onPush(m *wire.Message) {
+	in := newInbound(c, m)
+	e := c.ep
+	if err := e.plugins.runAfterReadPushHeader(&in.msg); err != nil {
+		c.dropPush(in, err)
+		return
+	}
+	in.h = e.router.lookup(m.Method, true)
+	if in.h == nil {
+		c.dropPush(in, NewStatus(CodeNotFound, "no handler for push "+m.Method))
+		return
+	}
+	if !c.admit(in) {
+		c.dropPush(in, errOverloaded)
+		return
+	}
+	go c.servePush(in)
+}
+
+// admit reserves a handler place in the endpoint and the session, and
+// registers the call for cancel frames.
+func (c *conn) admit(in *inbound) bool {
+	if !c.ep.limit.admit() {
+		return false
+	}
+	if !c.s.limit.admit() {
+		c.ep.limit.unadmit()
+		return false
+	}
+	c.active.Add(1)
+	if in.w.Type == wire.TypeCall {
+		c.imu.Lock()
+		c.inbound[in.w.Seq] = in
+		c.imu.Unlock()
+	}
+	return true
+}
+
+// acquire waits for running slots. It fails when the call's context ended
+// while it waited, and the places are given back.
+func (c *conn) acquire(in *inbound) error {
+	if err := c.s.limit.acquire(in); err != nil {
+		c.s.limit.unadmit()
+		c.ep.limit.unadmit()
+		return err
+	}
+	if err := c.ep.limit.acquire(in); err != nil {
+		c.s.limit.release()
+		c.ep.limit.unadmit()
+		return err
+	}
+	return nil
+}
+
+func (c *conn) releaseSlots() {
+	c.ep.limit.release()
+	c.s.limit.release()
+}
+
+func (c *conn) serveCall(in *inbound) {
+	if err := c.acquire(in); err != nil {
+		c.done(in)
+		c.finishCall(in, nil, err)
+		return
+	}
+	reply, err := c.runCall(in)
+	c.releaseSlots()
+	c.done(in)
+	c.finishCall(in, reply, err)
+}
+
+// runCall decodes the argument and runs the handler, unless the call's
+// deadline passed or the caller gave up while it waited.
+func (c *conn) runCall(in *inbound) (reply any, err error) {
+	if err := in.Err(); err != nil {
+		return nil, err
+	}
+	ps := in.h.plugins
+	if err := ps.runBeforeReadCallBody(&in.msg); err != nil {
+		return nil, err
+	}
+	var arg any
+	if in.h.newArg != nil {
+		arg = in.h.newArg()
+		if err := decodeBody(c.ep.codecs, in.w.Body, in.w.Codec, arg); err != nil {
+			return nil, err
+		}
+		in.msg.body = arg
+	}
+	if err := ps.runAfterReadCallBody(&in.msg); err != nil {
+		return nil, err
+	}
+	defer c.recoverHandler(in, &err)
+	return in.h.call(in, arg)
+}
+
+func (c *conn) servePush(in *inbound) {
+	if err := c.acquire(in); err != nil {
+		c.done(in)
+		c.dropPush(in, err)
+		return
+	}
+	err := c.runPush(in)
+	c.releaseSlots()
+	c.done(in)
+	if err != nil {
+		c.dropPush(in, err)
+		return
+	}
+	c.logHandled(in, nil)
+	in.cancel(errHandlerReturned)
+	putWire(in.w)
+}
+
+func (c *conn) runPush(in *inbound) (err error) {
+	ps := in.h.plugins
+	if err := ps.runBeforeReadPushBody(&in.msg); err != nil {
+		return err
+	}
+	var arg any
+	if in.h.newArg != nil {
+		arg = in.h.newArg()
+		if err := decodeBody(c.ep.codecs, in.w.Body, in.w.Codec, arg); err != nil {
+			return err
+		}
+		in.msg.body = arg
+	}
+	if err := ps.runAfterReadPushBody(&in.msg); err != nil {
+		return err
+	}
+	defer c.recoverHandler(in, &err)
+	return in.h.pushFn(in, arg)
+}
+
+// recoverHandler turns a handler's panic into a CodePanic status.
+func (c *conn) recoverHandler(in *inbound, err *error) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	buf := make([]byte, 4096)
+	buf = buf[:runtime.Stack(buf, false)]
+	c.ep.log.Error("rpc: handler panicked", "method", in.w.Method, "remote", c.remote(), "panic", p, "stack", string(buf))
+	*err = NewStatus(CodePanic, fmt.Sprintf("handler for %s panicked: %v", in.w.Method, p))
+}
+
+var errHandlerReturned = fmt.Errorf("rpc: handler returned")
+
+// done ends a handler's turn: unregisters it and lets a draining
+// connection close.
+func (c *conn) done(in *inbound) {
+	if in.w.Type == wire.TypeCall {
+		c.imu.Lock()
+		delete(c.inbound, in.w.Seq)
+		c.imu.Unlock()
+	}
+	c.active.Add(-1)
+}
+
+// finishCall sends the reply, runs the reply hooks, logs, and releases the
+// request. err, if not nil, is sent instead of reply.
+func (c *conn) finishCall(in *inbound, reply any, err error) {
+	defer func() {
+		in.cancel(errHandlerReturned)
+		putWire(in.w)
+		c.maybeDrained()
+	}()
+	ps := c.ep.plugins
+	if in.h != nil {
+		ps = in.h.plugins
+	}
+	r := getWire()
+	defer putWire(r)
+	r.Type, r.Seq = wire.TypeReply, in.w.Seq
+	r.Meta.CopyFrom(&in.replyMeta)
+	rm := Message{w: r, sess: c.s, ctx: in, body: reply}
+	bp := bufpool.Get(0)
+	defer func() { bufpool.Put(bp) }()
+	st := StatusOf(err)
+	if st == nil {
+		st = c.encodeReply(in, r, bp, reply)
+	}
+	if st != nil {
+		setErrorReply(r, st)
+		rm.status, rm.body = st, nil
+	}
+	if herr := ps.runBeforeWriteReply(&rm); herr != nil {
+		if st == nil {
+			st = StatusOf(herr)
+			setErrorReply(r, st)
+			rm.status, rm.body = st, nil
+		} else {
+			c.ep.log.Warn("rpc: BeforeWriteReply failed on an error reply", "method", in.w.Method, "err", herr)
+		}
+	}
+	serr := c.w.send(in, r, false)
+	if serr != nil && CodeOf(serr) == CodeTooLarge {
+		st = WrapStatus(CodeTooLarge, "reply", serr)
+		setErrorReply(r, st)
+		rm.status = st
+		serr = c.w.send(in, r, false)
+	}
+	if serr != nil {
+		c.ep.log.Debug("rpc: reply not sent", "method", in.w.Method, "remote", c.remote(), "err", serr)
+	} else if herr := ps.runAfterWriteReply(&rm); herr != nil {
+		c.ep.log.Warn("rpc: AfterWriteReply failed", "method", in.w.Method, "err", herr)
+	}
+	c.logHandled(in, st)
+}
+
+// encodeReply encodes the reply body in the reply codec: the one the
+// handler chose, else the request's, else the endpoint's default.
+func (c *conn) encodeReply(in *inbound, r *wire.Message, bp *[]byte, reply any) *Status {
+	id := in.replyCodec
+	if id == 0 {
+		id = in.w.Codec
+	}
+	cd := c.ep.codecs.ByID(id)
+	if cd == nil {
+		cd = c.ep.defaultCodec
+	}
+	body, cid, err := encodeBody((*bp)[:0], reply, cd)
+	*bp = body
+	if err != nil {
+		return StatusOf(err)
+	}
+	r.Body, r.Codec = body, cid
+	return nil
+}
+
+func setErrorReply(r *wire.Message, st *Status) {
+	r.Code, r.Error, r.Body, r.Codec = int32(st.Code()), st.Message(), nil, 0
+}
+
+func (c *conn) dropPush(in *inbound, err error) {
+	c.ep.log.Warn("rpc: push dropped", "method", in.w.Method, "remote", c.remote(), "err", err)
+	in.cancel(errHandlerReturned)
+	putWire(in.w)
+	c.maybeDrained()
+}
+
+// logHandled writes the per-call log lines that Config asks for.
+func (c *conn) logHandled(in *inbound, st *Status) {
+	cfg := &c.ep.cfg
+	if in.start.IsZero() {
+		return
+	}
+	d := time.Since(in.start)
+	slow := cfg.SlowCallThreshold > 0 && d >= cfg.SlowCallThreshold
+	if !slow && !cfg.LogCalls {
+		return
+	}
+	level := slog.LevelInfo
+	if slow {
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("type", in.w.Type.String()),
+		slog.String("method", in.w.Method),
+		slog.String("remote", c.remote()),
+		slog.Duration("duration", d),
+		slog.String("code", st.Code().String()),
+	}
+	if st == nil {
+		attrs[4] = slog.String("code", "ok")
+	}
+	if in.w.Meta.Len() > 0 {
+		attrs = append(attrs, slog.Any("meta", in.w.Meta.Map()))
+	}
+	msg := "rpc: handled"
+	if slow {
+		msg = "rpc: slow call"
+	}
+	c.ep.log.LogAttrs(in, level, msg, attrs...)
+}

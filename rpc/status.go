@@ -1,0 +1,157 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/dmicro-go/dmicro/codec"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// Status is the error every failed call gives its caller: a [Code], a
+// message, and, on the side where it arose, the error that caused it.
+//
+// A nil *Status means success, so handlers in the seed's form may return
+// (reply, *Status). Status values are immutable and safe to share.
+// errors.Is matches two statuses with the same code, CodeCanceled with
+// context.Canceled, and CodeDeadlineExceeded with context.DeadlineExceeded
+// and os.ErrDeadlineExceeded; errors.As and Unwrap reach the cause.
+type Status struct {
+	code  Code
+	msg   string
+	cause error
+}
+
+// NewStatus returns a status with code and message.
+func NewStatus(code Code, msg string) *Status {
+	return &Status{code: code, msg: msg}
+}
+
+// Errorf returns a status whose message is formatted like fmt.Errorf; a %w
+// verb makes that error the cause.
+func Errorf(code Code, format string, args ...any) *Status {
+	err := fmt.Errorf(format, args...)
+	return &Status{code: code, msg: err.Error(), cause: errors.Unwrap(err)}
+}
+
+// WrapStatus returns a status with code whose message is msg and whose cause is err.
+func WrapStatus(code Code, msg string, err error) *Status {
+	if msg == "" && err != nil {
+		msg = err.Error()
+	} else if err != nil {
+		msg = msg + ": " + err.Error()
+	}
+	return &Status{code: code, msg: msg, cause: err}
+}
+
+// Code returns the status code; zero for a nil status.
+func (s *Status) Code() Code {
+	if s == nil {
+		return 0
+	}
+	return s.code
+}
+
+// Message returns the status message.
+func (s *Status) Message() string {
+	if s == nil {
+		return ""
+	}
+	return s.msg
+}
+
+// Error returns "rpc: <code>: <message>".
+func (s *Status) Error() string {
+	if s == nil {
+		return "rpc: ok"
+	}
+	if s.msg == "" {
+		return "rpc: " + s.code.String()
+	}
+	return "rpc: " + s.code.String() + ": " + s.msg
+}
+
+// Unwrap returns the cause, if any.
+func (s *Status) Unwrap() error {
+	if s == nil {
+		return nil
+	}
+	return s.cause
+}
+
+// Is reports whether target is a *Status with the same code, or the context
+// error that the code stands for.
+func (s *Status) Is(target error) bool {
+	if s == nil {
+		return false
+	}
+	if t, ok := target.(*Status); ok {
+		return t != nil && t.code == s.code
+	}
+	switch s.code {
+	case CodeCanceled:
+		return target == context.Canceled
+	case CodeDeadlineExceeded:
+		return target == context.DeadlineExceeded || target == os.ErrDeadlineExceeded
+	}
+	return false
+}
+
+// CodeOf returns the code of err: the code of the *Status it wraps,
+// CodeCanceled or CodeDeadlineExceeded for context errors, CodeCodec for
+// codec errors, CodeTooLarge for oversized messages, CodeUnknown for any
+// other error, and 0 for nil.
+func CodeOf(err error) Code {
+	if err == nil {
+		return 0
+	}
+	return StatusOf(err).code
+}
+
+// StatusOf converts err to a *Status, following the same rules as [CodeOf].
+// It returns nil for nil.
+func StatusOf(err error) *Status {
+	if err == nil {
+		return nil
+	}
+	var s *Status
+	if errors.As(err, &s) {
+		if s == nil { // a typed nil inside an error is success
+			return nil
+		}
+		return s
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return WrapStatus(CodeCanceled, "", err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return WrapStatus(CodeDeadlineExceeded, "", err)
+	case errors.Is(err, wire.ErrTooLarge):
+		return WrapStatus(CodeTooLarge, "", err)
+	case errors.Is(err, wire.ErrMalformed):
+		return WrapStatus(CodeBadMessage, "", err)
+	case errors.Is(err, codec.ErrDecode), errors.Is(err, codec.ErrUnsupportedType):
+		return WrapStatus(CodeCodec, "", err)
+	}
+	return WrapStatus(CodeUnknown, "", err)
+}
+
+// statusFromWire rebuilds a status that came in a frame.
+func statusFromWire(code int32, msg string) *Status {
+	if code == 0 {
+		return nil
+	}
+	return &Status{code: Code(code), msg: msg}
+}
+
+// Predefined statuses for the common failures. They carry no cause.
+var (
+	errSessionClosed  = NewStatus(CodeConnClosed, "session closed")
+	errEndpointClosed = NewStatus(CodeConnClosed, "endpoint closed")
+	errShuttingDown   = NewStatus(CodeUnavailable, "endpoint is shutting down")
+	errReconnecting   = NewStatus(CodeUnavailable, "session is reconnecting")
+	errPeerGoingAway  = NewStatus(CodeUnavailable, "peer is going away")
+	errOverloaded     = NewStatus(CodeOverloaded, "handler limit reached")
+)
