@@ -13,7 +13,8 @@ import (
 // no allocation of its own.
 type outCall struct {
 	w     wire.Message  // the outgoing frame
-	msg   Message       // the hook view
+	msg   Message       // the hook view of the call
+	rmsg  Message       // the hook view of the reply
 	opts  callOptions   // the caller's options
 	body  []byte        // reusable encode buffer
 	done  chan struct{} // the reader or a failing conn signals once
@@ -29,7 +30,7 @@ func putOutCall(oc *outCall) {
 	oc.w.Reset()
 	oc.opts.meta.Reset()
 	oc.opts = callOptions{meta: oc.opts.meta}
-	oc.msg = Message{}
+	oc.msg, oc.rmsg = Message{}, Message{}
 	oc.reply, oc.err = nil, nil
 	if cap(oc.body) > 64<<10 {
 		oc.body = nil
@@ -85,11 +86,12 @@ func (s *Session) readReply(oc *outCall, reply any) error {
 	r := oc.reply
 	defer putWire(r)
 	ps := s.ep.plugins
-	m := Message{w: r, sess: s, ctx: oc.msg.ctx, body: reply, status: statusFromWire(r.Code, r.Error)}
-	if err := ps.runAfterReadReplyHeader(&m); err != nil {
+	m := &oc.rmsg
+	*m = Message{w: r, sess: s, ctx: oc.msg.ctx, body: reply, status: statusFromWire(r.Code, r.Error)}
+	if err := ps.runAfterReadReplyHeader(m); err != nil {
 		return StatusOf(err)
 	}
-	if err := ps.runBeforeReadReplyBody(&m); err != nil {
+	if err := ps.runBeforeReadReplyBody(m); err != nil {
 		return StatusOf(err)
 	}
 	if m.status == nil {
@@ -97,7 +99,7 @@ func (s *Session) readReply(oc *outCall, reply any) error {
 			m.status = StatusOf(err)
 		}
 	}
-	if err := ps.runAfterReadReplyBody(&m); err != nil {
+	if err := ps.runAfterReadReplyBody(m); err != nil {
 		return StatusOf(err)
 	}
 	if md := oc.opts.replyMeta; md != nil {

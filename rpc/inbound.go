@@ -11,14 +11,17 @@ import (
 // inbound is one call or push being handled. It is also the handler's
 // context.Context, so that a call costs no context allocation: it ends at
 // the caller's deadline, on a cancel frame, when the session ends, and when
-// the handler returns.
+// the handler returns. The deadline is checked lazily: Err compares it with
+// the clock, and a timer is armed only when someone waits on Done, which
+// most handlers never do.
 type inbound struct {
-	cc   CallCtx
-	pc   PushCtx
-	conn *conn
-	w    *wire.Message // the request frame; owned until the handler returns
-	h    *handler
-	msg  Message // the hook view of the request
+	cc    CallCtx
+	pc    PushCtx
+	conn  *conn
+	w     *wire.Message // the request frame; owned until the handler returns
+	h     *handler
+	msg   Message // the hook view of the request
+	reply Message // the hook view of the reply
 
 	replyMeta  wire.Metadata
 	replyCodec byte
@@ -39,7 +42,6 @@ func newInbound(c *conn, w *wire.Message) *inbound {
 	in.msg = Message{w: w, sess: c.s, ctx: in}
 	if w.Timeout > 0 {
 		in.deadline = time.Now().Add(w.Timeout)
-		in.timer = time.AfterFunc(w.Timeout, func() { in.cancel(context.DeadlineExceeded) })
 	}
 	return in
 }
@@ -51,11 +53,15 @@ func (in *inbound) Deadline() (time.Time, bool) { return in.deadline, !in.deadli
 func (in *inbound) Done() <-chan struct{} {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.done == nil {
-		if in.err != nil {
-			return closedChan
-		}
-		in.done = make(chan struct{})
+	if in.done != nil {
+		return in.done
+	}
+	if in.expiredLocked() {
+		return closedChan
+	}
+	in.done = make(chan struct{})
+	if !in.deadline.IsZero() {
+		in.timer = time.AfterFunc(time.Until(in.deadline), in.expire)
 	}
 	return in.done
 }
@@ -64,8 +70,20 @@ func (in *inbound) Done() <-chan struct{} {
 func (in *inbound) Err() error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.expiredLocked()
 	return in.err
 }
+
+// expiredLocked ends the context if its deadline has passed, and reports
+// whether it has ended.
+func (in *inbound) expiredLocked() bool {
+	if in.err == nil && !in.deadline.IsZero() && !time.Now().Before(in.deadline) {
+		in.endLocked(context.DeadlineExceeded)
+	}
+	return in.err != nil
+}
+
+func (in *inbound) expire() { in.cancel(context.DeadlineExceeded) }
 
 // Value implements context.Context with the session's values.
 func (in *inbound) Value(key any) any { return in.conn.s.ctx.Value(key) }
@@ -74,6 +92,11 @@ func (in *inbound) Value(key any) any { return in.conn.s.ctx.Value(key) }
 func (in *inbound) cancel(err error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	in.expiredLocked()
+	in.endLocked(err)
+}
+
+func (in *inbound) endLocked(err error) {
 	if in.err != nil {
 		return
 	}

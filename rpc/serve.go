@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
@@ -212,9 +211,10 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 	defer putWire(r)
 	r.Type, r.Seq = wire.TypeReply, in.w.Seq
 	r.Meta.CopyFrom(&in.replyMeta)
-	rm := Message{w: r, sess: c.s, ctx: in, body: reply}
-	bp := bufpool.Get(0)
-	defer func() { bufpool.Put(bp) }()
+	rm := &in.reply
+	*rm = Message{w: r, sess: c.s, ctx: in, body: reply}
+	bp := getBody()
+	defer putBody(bp)
 	st := StatusOf(err)
 	if st == nil {
 		st = c.encodeReply(in, r, bp, reply)
@@ -223,7 +223,7 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 		setErrorReply(r, st)
 		rm.status, rm.body = st, nil
 	}
-	if herr := ps.runBeforeWriteReply(&rm); herr != nil {
+	if herr := ps.runBeforeWriteReply(rm); herr != nil {
 		if st == nil {
 			st = StatusOf(herr)
 			setErrorReply(r, st)
@@ -241,7 +241,7 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 	}
 	if serr != nil {
 		c.ep.log.Debug("rpc: reply not sent", "method", in.w.Method, "remote", c.remote(), "err", serr)
-	} else if herr := ps.runAfterWriteReply(&rm); herr != nil {
+	} else if herr := ps.runAfterWriteReply(rm); herr != nil {
 		c.ep.log.Warn("rpc: AfterWriteReply failed", "method", in.w.Method, "err", herr)
 	}
 	c.logHandled(in, st)
