@@ -69,9 +69,10 @@ func (s *Session) call(ctx context.Context, oc *outCall, method string, arg, rep
 	case <-oc.done:
 	case <-ctx.Done():
 		if c.takePending(oc.w.Seq) != nil {
-			c.w.sendControl(&wire.Message{Type: wire.TypeCancel, Seq: oc.w.Seq}, false)
+			st := ctxStatus(ctx)
+			c.w.sendControl(&wire.Message{Type: wire.TypeCancel, Seq: oc.w.Seq, Code: int32(st.Code())}, false)
 			c.maybeDrained()
-			return ctxStatus(ctx)
+			return st
 		}
 		<-oc.done // the reply is being handed over; take it
 	}

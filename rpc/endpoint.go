@@ -31,6 +31,7 @@ type Endpoint struct {
 	log          *slog.Logger
 	limit        *limiter
 	hub          hub
+	refusals     logRate
 
 	ctx    context.Context // ends when the endpoint is closed
 	cancel context.CancelFunc

@@ -64,7 +64,7 @@ func (c *conn) readFrames() (err *Status) {
 		case wire.TypeReply:
 			c.onReply(m)
 		case wire.TypeCancel:
-			c.onCancel(m.Seq)
+			c.onCancel(m.Seq, Code(m.Code))
 			putWire(m)
 		case wire.TypeGoAway:
 			c.onGoAway(m)
@@ -92,11 +92,15 @@ func (c *conn) readError(err error) *Status {
 	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
+	var st *Status
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return WrapStatus(CodeDeadlineExceeded, "idle timeout", err)
+		st = WrapStatus(CodeDeadlineExceeded, "idle timeout", err)
+	} else {
+		st = WrapStatus(CodeConnClosed, "read", err)
 	}
-	return WrapStatus(CodeConnClosed, "read", err)
+	c.ep.log.Warn("rpc: connection lost", "remote", c.remote(), "err", st.Error())
+	return st
 }
 
 // badFrame answers a frame that was read whole but cannot be used. A call
@@ -147,17 +151,26 @@ func (c *conn) onReply(m *wire.Message) {
 	c.maybeDrained()
 }
 
-func (c *conn) onCancel(seq uint32) {
+// onCancel ends the handler context of call seq with the caller's reason.
+func (c *conn) onCancel(seq uint32, why Code) {
 	c.imu.Lock()
 	in := c.inbound[seq]
 	c.imu.Unlock()
-	if in != nil {
+	if in == nil {
+		return
+	}
+	if why == CodeDeadlineExceeded {
+		in.cancel(errCallerDeadline)
+	} else {
 		in.cancel(errCallerCanceled)
 	}
 }
 
-// errCallerCanceled is the handler context's error when the caller gave up.
-var errCallerCanceled = fmt.Errorf("rpc: caller canceled the call: %w", context.Canceled)
+// The handler context's errors when the caller gave up.
+var (
+	errCallerCanceled = fmt.Errorf("rpc: caller canceled the call: %w", context.Canceled)
+	errCallerDeadline = fmt.Errorf("rpc: caller's deadline passed: %w", context.DeadlineExceeded)
+)
 
 // onGoAway handles the peer's go-away: a connection error closes; a graceful
 // one stops new work here, acks, and moves a dialed session to a new

@@ -24,11 +24,11 @@ func (c *conn) onCall(m *wire.Message) {
 	}
 	in.h = e.router.lookup(m.Method, false)
 	if in.h == nil {
-		c.finishCall(in, nil, NewStatus(CodeNotFound, "no handler for "+m.Method))
+		c.refuseCall(in, NewStatus(CodeNotFound, "no handler for "+m.Method))
 		return
 	}
 	if !c.admit(in) {
-		c.finishCall(in, nil, errOverloaded)
+		c.refuseCall(in, errOverloaded)
 		return
 	}
 	go c.serveCall(in)
@@ -39,6 +39,9 @@ func (c *conn) onCall(m *wire.Message) {
 func (c *conn) onPush(m *wire.Message) {
 	in := newInbound(c, m)
 	e := c.ep
+	if e.cfg.LogCalls || e.cfg.SlowCallThreshold > 0 {
+		in.start = time.Now()
+	}
 	if err := e.plugins.runAfterReadPushHeader(&in.msg); err != nil {
 		c.dropPush(in, err)
 		return
@@ -95,10 +98,16 @@ func (c *conn) releaseSlots() {
 	c.s.limit.release()
 }
 
+// refuseCall answers a call that no handler will run, with one log line.
+func (c *conn) refuseCall(in *inbound, st *Status) {
+	c.logRefused(in, st)
+	c.finishCall(in, nil, st)
+}
+
 func (c *conn) serveCall(in *inbound) {
 	if err := c.acquire(in); err != nil {
 		c.done(in)
-		c.finishCall(in, nil, err)
+		c.refuseCall(in, StatusOf(err))
 		return
 	}
 	reply, err := c.runCall(in)
@@ -121,6 +130,7 @@ func (c *conn) runCall(in *inbound) (reply any, err error) {
 	if in.h.newArg != nil {
 		arg = in.h.newArg()
 		if err := decodeBody(c.ep.codecs, in.w.Body, in.w.Codec, arg); err != nil {
+			c.logRefused(in, StatusOf(err))
 			return nil, err
 		}
 		in.msg.body = arg
@@ -138,36 +148,45 @@ func (c *conn) servePush(in *inbound) {
 		c.dropPush(in, err)
 		return
 	}
-	err := c.runPush(in)
+	ran, err := c.runPush(in)
 	c.releaseSlots()
 	c.done(in)
-	if err != nil {
+	switch {
+	case err != nil && !ran:
 		c.dropPush(in, err)
 		return
+	case err != nil:
+		// Nobody waits for a push's result, so its handler's error is logged.
+		c.ep.log.Warn("rpc: push handler failed", "method", in.w.Method, "remote", c.remote(), "err", err)
 	}
-	c.logHandled(in, nil)
+	c.logHandled(in, StatusOf(err))
 	in.cancel(errHandlerReturned)
 	putWire(in.w)
+	c.maybeDrained()
 }
 
-func (c *conn) runPush(in *inbound) (err error) {
+// runPush decodes the body and runs the handler; ran says whether the
+// handler ran, so that its error is told apart from a refusal.
+func (c *conn) runPush(in *inbound) (ran bool, err error) {
 	ps := in.h.plugins
 	if err := ps.runBeforeReadPushBody(&in.msg); err != nil {
-		return err
+		return false, err
 	}
 	var arg any
 	if in.h.newArg != nil {
 		arg = in.h.newArg()
 		if err := decodeBody(c.ep.codecs, in.w.Body, in.w.Codec, arg); err != nil {
-			return err
+			return false, err
 		}
 		in.msg.body = arg
 	}
 	if err := ps.runAfterReadPushBody(&in.msg); err != nil {
-		return err
+		return false, err
 	}
 	defer c.recoverHandler(in, &err)
-	return in.h.pushFn(in, arg)
+	ran = true // also when the handler panics
+	err = in.h.pushFn(in, arg)
+	return ran, err
 }
 
 // recoverHandler turns a handler's panic into a CodePanic status.
@@ -272,7 +291,7 @@ func setErrorReply(r *wire.Message, st *Status) {
 }
 
 func (c *conn) dropPush(in *inbound, err error) {
-	c.ep.log.Warn("rpc: push dropped", "method", in.w.Method, "remote", c.remote(), "err", err)
+	c.logRefused(in, StatusOf(err))
 	in.cancel(errHandlerReturned)
 	putWire(in.w)
 	c.maybeDrained()

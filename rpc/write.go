@@ -154,6 +154,11 @@ func (w *writer) flush(rounds int) {
 			w.err = err
 			w.busy = false
 			w.mu.Unlock()
+			select {
+			case <-w.c.closed: // this side closed it; nothing to report
+			default:
+				w.c.ep.log.Warn("rpc: write failed; closing the connection", "remote", w.c.remote(), "err", err.Error())
+			}
 			w.c.fail(StatusOf(err))
 			return
 		}

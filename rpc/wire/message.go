@@ -17,7 +17,9 @@ const (
 	TypeReply Type = 2
 	// TypePush delivers a one-way message to Method; it is never answered.
 	TypePush Type = 3
-	// TypeCancel tells the peer that the caller of call Seq gave up on it.
+	// TypeCancel tells the peer that the caller of call Seq gave up on it;
+	// Code, when set, says why (the rpc package's code for a deadline or a
+	// cancellation).
 	TypeCancel Type = 4
 	// TypeGoAway tells the peer that the sender starts no new work on this
 	// connection: the peer should stop sending new calls and pushes on it
