@@ -88,7 +88,7 @@ func (s *Session) readReply(oc *outCall, reply any) error {
 	defer putWire(r)
 	ps := s.ep.plugins
 	m := &oc.rmsg
-	*m = Message{w: r, sess: s, ctx: oc.msg.ctx, body: reply, status: statusFromWire(r.Code, r.Error)}
+	*m = Message{w: r, method: oc.w.Method, sess: s, ctx: oc.msg.ctx, body: reply, status: statusFromWire(r.Code, r.Error)}
 	if err := ps.runAfterReadReplyHeader(m); err != nil {
 		return StatusOf(err)
 	}

@@ -24,7 +24,9 @@ func (e *Endpoint) Dial(ctx context.Context, addr string) (*Session, error) {
 // connect dials s.addr once and installs the connection in s.
 func (e *Endpoint) connect(ctx context.Context, s *Session, redial bool) (*conn, error) {
 	if err := e.plugins.runBeforeDial(s.addr, redial); err != nil {
-		return nil, StatusOf(err)
+		st := StatusOf(err)
+		e.runAfterDialFail(s.addr, st, redial)
+		return nil, st
 	}
 	dctx, cancel := context.WithTimeout(ctx, e.cfg.DialTimeout)
 	nc, err := e.transport.Dial(dctx, e.cfg.Network, s.addr)

@@ -24,6 +24,7 @@ const (
 // hooks see it. It is valid only during the hook that received it.
 type Message struct {
 	w      *wire.Message
+	method string // a reply's view of the method of the call it answers
 	sess   *Session
 	ctx    context.Context
 	body   any
@@ -50,11 +51,21 @@ func (m *Message) Seq() uint32 { return m.w.Seq }
 
 // ServiceMethod returns the routed path, such as "/math/add". On a reply it
 // is the method of the call it answers.
-func (m *Message) ServiceMethod() string { return m.w.Method }
+func (m *Message) ServiceMethod() string {
+	if m.method != "" {
+		return m.method
+	}
+	return m.w.Method
+}
 
-// SetServiceMethod changes the path. In an AfterRead*Header hook it changes
-// where the message is routed; in a BeforeWrite hook, where it is sent.
-func (m *Message) SetServiceMethod(method string) { m.w.Method = method }
+// SetServiceMethod changes the path of a call or push. In an
+// AfterRead*Header hook it changes where the message is routed; in a
+// BeforeWrite hook, where it is sent. On a reply it does nothing.
+func (m *Message) SetServiceMethod(method string) {
+	if m.w.Type != TypeReply {
+		m.w.Method = method
+	}
+}
 
 // Meta returns the message's metadata, which Before hooks may change.
 func (m *Message) Meta() *Metadata { return &m.w.Meta }

@@ -98,6 +98,9 @@ func (c controller) receiver(in *inbound, push bool) reflect.Value {
 // and for pushes the same with rpc.PushCtx and a single error result.
 // Methods of another shape are skipped; none matching is an error.
 func structHandlers(ctrl any, push bool) (typeName string, hs []*handler, skipped []string, err error) {
+	if ctrl == nil {
+		return "", nil, nil, fmt.Errorf("rpc: route: nil controller")
+	}
 	v := reflect.ValueOf(ctrl)
 	t := v.Type()
 	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || v.IsNil() {
@@ -217,6 +220,9 @@ func ctxValue(in *inbound, push bool) reflect.Value {
 //
 // (pushes: PushCtx and one error result), routed by the function's name.
 func funcHandler(fn any, push bool) (*handler, error) {
+	if fn == nil {
+		return nil, fmt.Errorf("rpc: route: nil handler function")
+	}
 	v := reflect.ValueOf(fn)
 	ft := v.Type()
 	if ft.Kind() != reflect.Func || v.IsNil() || ft.NumIn() != 2 {

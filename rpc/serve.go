@@ -231,7 +231,7 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 	r.Type, r.Seq = wire.TypeReply, in.w.Seq
 	r.Meta.CopyFrom(&in.replyMeta)
 	rm := &in.reply
-	*rm = Message{w: r, sess: c.s, ctx: in, body: reply}
+	*rm = Message{w: r, method: in.w.Method, sess: c.s, ctx: in, body: reply}
 	bp := getBody()
 	defer putBody(bp)
 	st := StatusOf(err)

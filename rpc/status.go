@@ -33,7 +33,14 @@ func NewStatus(code Code, msg string) *Status {
 // verb makes that error the cause.
 func Errorf(code Code, format string, args ...any) *Status {
 	err := fmt.Errorf(format, args...)
-	return &Status{code: code, msg: err.Error(), cause: errors.Unwrap(err)}
+	st := &Status{code: code, msg: err.Error()}
+	switch e := err.(type) {
+	case interface{ Unwrap() error }:
+		st.cause = e.Unwrap() // one %w: that error is the cause
+	case interface{ Unwrap() []error }:
+		st.cause = err // several: keep them all reachable
+	}
+	return st
 }
 
 // WrapStatus returns a status with code whose message is msg and whose cause is err.
@@ -104,10 +111,7 @@ func (s *Status) Is(target error) bool {
 // codec errors, CodeTooLarge for oversized messages, CodeUnknown for any
 // other error, and 0 for nil.
 func CodeOf(err error) Code {
-	if err == nil {
-		return 0
-	}
-	return StatusOf(err).code
+	return StatusOf(err).Code()
 }
 
 // StatusOf converts err to a *Status, following the same rules as [CodeOf].
