@@ -43,6 +43,10 @@ type Config struct {
 	// IdleTimeout closes a session that received nothing for that long.
 	// Zero means never (use the heartbeat plugin to keep sessions alive).
 	IdleTimeout time.Duration
+	// ReadTimeout bounds the reading of one frame once its first byte has
+	// arrived, so that a peer trickling a large frame cannot hold its
+	// buffer forever. Zero means no bound.
+	ReadTimeout time.Duration
 
 	// Redial is the policy of dialed sessions that lose their peer. The zero
 	// value never redials.
@@ -119,6 +123,7 @@ func (c Config) Validate() error {
 	check(c.DialTimeout >= 0, "DialTimeout %v is negative", c.DialTimeout)
 	check(c.HandshakeTimeout >= 0, "HandshakeTimeout %v is negative", c.HandshakeTimeout)
 	check(c.IdleTimeout >= 0, "IdleTimeout %v is negative", c.IdleTimeout)
+	check(c.ReadTimeout >= 0, "ReadTimeout %v is negative", c.ReadTimeout)
 	check(c.MaxMessageSize >= 0, "MaxMessageSize %d is negative", c.MaxMessageSize)
 	check(c.MaxMessageSize == 0 || c.MaxMessageSize >= 64, "MaxMessageSize %d is below 64 bytes", c.MaxMessageSize)
 	check(c.SlowCallThreshold >= 0, "SlowCallThreshold %v is negative", c.SlowCallThreshold)

@@ -30,6 +30,8 @@ type conn struct {
 	pmu     sync.Mutex
 	pending map[uint32]*outCall // calls sent, waiting for replies
 
+	inFrame bool // the reader is inside a frame (for ReadTimeout); reader only
+
 	imu     sync.Mutex
 	inbound map[uint32]*inbound // calls being handled, for cancel frames
 	active  atomic.Int64        // handlers running or waiting, calls and pushes

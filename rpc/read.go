@@ -38,13 +38,12 @@ func (c *conn) readFrames() (err *Status) {
 			err = NewStatus(CodeInternal, fmt.Sprint("panic in read loop: ", p))
 		}
 	}()
-	idle := c.ep.cfg.IdleTimeout
 	for {
 		if err := c.ep.plugins.runBeforeReadHeader(c.s); err != nil {
 			return StatusOf(err)
 		}
-		if idle > 0 && c.br.Buffered() == 0 {
-			c.nc.SetReadDeadline(time.Now().Add(idle))
+		if err := c.awaitFrame(); err != nil {
+			return c.readError(err)
 		}
 		m := getWire()
 		if rerr := c.framer.ReadMessage(m); rerr != nil {
@@ -81,6 +80,34 @@ func (c *conn) readFrames() (err *Status) {
 	}
 }
 
+// awaitFrame applies the idle and read timeouts: it waits for the first
+// byte of the next frame under IdleTimeout, then gives the whole frame
+// ReadTimeout. With neither set it does nothing and costs nothing.
+func (c *conn) awaitFrame() error {
+	idle, rd := c.ep.cfg.IdleTimeout, c.ep.cfg.ReadTimeout
+	if idle <= 0 && rd <= 0 {
+		return nil
+	}
+	c.inFrame = false
+	if c.br.Buffered() == 0 {
+		if idle > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(idle))
+		} else {
+			c.nc.SetReadDeadline(time.Time{})
+		}
+		if _, err := c.br.Peek(1); err != nil {
+			return err
+		}
+	}
+	if rd > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(rd))
+	} else {
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	c.inFrame = true
+	return nil
+}
+
 // readError turns the error that ended reading into the close reason: nil
 // for a clean end, or after this side closed on purpose.
 func (c *conn) readError(err error) *Status {
@@ -94,9 +121,12 @@ func (c *conn) readError(err error) *Status {
 	}
 	var st *Status
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	switch {
+	case errors.As(err, &ne) && ne.Timeout() && c.inFrame && c.ep.cfg.ReadTimeout > 0:
+		st = WrapStatus(CodeDeadlineExceeded, "read timeout: a frame took longer than ReadTimeout", err)
+	case errors.As(err, &ne) && ne.Timeout():
 		st = WrapStatus(CodeDeadlineExceeded, "idle timeout", err)
-	} else {
+	default:
 		st = WrapStatus(CodeConnClosed, "read", err)
 	}
 	c.ep.log.Warn("rpc: connection lost", "remote", c.remote(), "err", st.Error())

@@ -1,0 +1,53 @@
+package rpc_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/dmicro-go/dmicro/rpc"
+)
+
+// TestIdleTimeout: a session that sends nothing is closed after IdleTimeout,
+// with one log line, and the server keeps serving.
+func TestIdleTimeout(t *testing.T) {
+	p := newPair(t, pairOptions{srv: rpc.Config{IdleTimeout: 50 * time.Millisecond}, setup: func(srv *rpc.Endpoint) {
+		srv.RouteCall(new(Math))
+	}})
+	ss := p.serverSession(t)
+	select {
+	case <-ss.Done():
+	case <-testCtx(t).Done():
+		t.Fatal("the idle session was not closed")
+	}
+	if n := p.srvLog.count("idle timeout"); n != 1 {
+		t.Errorf("%d log lines about the idle timeout, want 1\n%s", n, p.srvLog.String())
+	}
+}
+
+// TestReadTimeout: a peer that starts a frame and never finishes it is cut
+// off after ReadTimeout, while a silent peer is not (no IdleTimeout).
+func TestReadTimeout(t *testing.T) {
+	p := newPair(t, pairOptions{srv: rpc.Config{ReadTimeout: 50 * time.Millisecond}, setup: func(srv *rpc.Endpoint) {
+		srv.RouteCall(new(Math))
+	}})
+	c, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The first 3 bytes of a frame's length, then nothing.
+	if _, err := c.Write([]byte{0, 0, 1}); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(testTimeout))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the server sent data to a half-sent frame")
+	}
+	waitFor(t, "the read-timeout log line", func() bool { return p.srvLog.count("read timeout") == 1 })
+	// The proper client, silent meanwhile, is still served.
+	var sum int
+	if err := p.sess.Call(testCtx(t), "/math/add", []int{1, 2}, &sum); err != nil || sum != 3 {
+		t.Fatalf("call after the cut: %d, %v", sum, err)
+	}
+}
