@@ -38,13 +38,16 @@ func (e *Endpoint) connect(ctx context.Context, s *Session, redial bool) (*conn,
 	}
 	c := newConn(s, nc)
 	if !redial {
-		e.hub.add(s, nc.LocalAddr().String())
+		s.id = nc.LocalAddr().String() // published below, once AfterDial lets it in
 	}
 	if err := e.plugins.runAfterDial(s, redial); err != nil {
 		nc.Close()
 		st := StatusOf(err)
 		e.runAfterDialFail(s.addr, st, redial)
 		return nil, st
+	}
+	if !redial {
+		e.hub.add(s, s.id)
 	}
 	if !e.trackConn(c) {
 		nc.Close()

@@ -70,9 +70,10 @@ type BeforeDialHook interface {
 	BeforeDial(addr string, isRedial bool) error
 }
 
-// AfterDialHook runs when a dial connected, before the session reads or is
-// returned; the session may be used for calls only after Dial returns. An
-// error closes the connection and fails the attempt with that error.
+// AfterDialHook runs when a dial connected, before the session reads, is
+// published in the endpoint's sessions, or is returned; it must not call or
+// push on it. An error closes the connection and fails the attempt with that
+// error.
 type AfterDialHook interface {
 	AfterDial(s *Session, isRedial bool) error
 }
@@ -83,7 +84,9 @@ type AfterDialFailHook interface {
 }
 
 // AfterAcceptHook runs when a connection was accepted (and its handshake
-// done), before the session reads. An error closes the session.
+// done), before the session reads or is published in the endpoint's
+// sessions; it must not call or push on it. An error sends the peer a
+// connection error with that status and closes the session.
 type AfterAcceptHook interface {
 	AfterAccept(s *Session) error
 }

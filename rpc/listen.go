@@ -166,8 +166,9 @@ func (e *Endpoint) accept(nc net.Conn) (*conn, error) {
 		s.cancel()
 		return nil, ErrServerClosed
 	}
-	e.hub.add(s, nc.RemoteAddr().String())
-	s.install(c)
+	// The session is published (hub, Broadcast, calls) only once the
+	// AfterAccept hooks let it in.
+	s.id = nc.RemoteAddr().String()
 	if err := e.plugins.runAfterAccept(s); err != nil {
 		st := StatusOf(err)
 		e.log.Warn("rpc: session refused by AfterAccept", "remote", nc.RemoteAddr().String(), "err", err)
@@ -177,5 +178,7 @@ func (e *Endpoint) accept(nc net.Conn) (*conn, error) {
 		e.untrackConn(c)
 		return nil, st
 	}
+	e.hub.add(s, s.id)
+	s.install(c)
 	return c, nil
 }

@@ -137,7 +137,8 @@ func (r *Router) SetUnknownPush(fn func(ctx *PushCtx) error, plugins ...Plugin) 
 	return r.add([]*handler{h}, plugins)
 }
 
-// Routes lists the registered routes, calls first, each group sorted by path.
+// Routes lists the registered routes: calls, then pushes, each sorted by
+// path, then the fallbacks of calls and of pushes, most specific first.
 func (r *Router) Routes() []RouteInfo {
 	snap := r.table.snap.Load()
 	var out []RouteInfo

@@ -120,11 +120,11 @@ func StatusOf(err error) *Status {
 	if err == nil {
 		return nil
 	}
+	if s, ok := err.(*Status); ok && s == nil {
+		return nil // a nil *Status returned as an error is success
+	}
 	var s *Status
-	if errors.As(err, &s) {
-		if s == nil { // a typed nil inside an error is success
-			return nil
-		}
+	if errors.As(err, &s) && s != nil {
 		return s
 	}
 	switch {
