@@ -8,21 +8,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
 	"github.com/dmicro-go/dmicro/rpc"
+	"github.com/dmicro-go/dmicro/rpc/rpctest"
 )
 
-// testTimeout bounds every call a test makes, so that a bug fails the test
-// instead of hanging it. It is far above what any call needs.
-const testTimeout = 20 * time.Second
+// testTimeout bounds every call a test makes; see rpctest.Timeout.
+const testTimeout = rpctest.Timeout
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+func testCtx(t testing.TB) context.Context { return rpctest.Context(t) }
 
 // pair is a server endpoint serving on loopback TCP and a client endpoint
 // with one session to it.
@@ -97,17 +92,10 @@ func (p *pair) serverSession(t testing.TB) *rpc.Session {
 	return got
 }
 
-// waitFor polls cond until it holds or testTimeout passes. It stands for a
-// condition, never for a duration: the test fails only if cond never holds.
+// waitFor polls cond until it holds; see rpctest.WaitFor.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	rpctest.WaitFor(t, what, cond)
 }
 
 // logBuffer collects log output safely for concurrent writers.

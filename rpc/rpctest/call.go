@@ -13,14 +13,14 @@ import (
 func testCall(t *testing.T, env Env) {
 	_, _, sess := pair(t, env)
 	var sum int
-	if err := sess.Call(testCtx(t), "/math/add", []int{1, 2, 3, 4, 5}, &sum); err != nil {
+	if err := sess.Call(Context(t), "/math/add", []int{1, 2, 3, 4, 5}, &sum); err != nil {
 		t.Fatal(err)
 	}
 	if sum != 15 {
 		t.Fatalf("sum = %d, want 15", sum)
 	}
 	var s string
-	if err := sess.Call(testCtx(t), "/echo/say", "héllo, 世界", &s); err != nil || s != "héllo, 世界" {
+	if err := sess.Call(Context(t), "/echo/say", "héllo, 世界", &s); err != nil || s != "héllo, 世界" {
 		t.Fatalf("echo = %q, %v", s, err)
 	}
 }
@@ -29,7 +29,7 @@ func testCallMetadata(t *testing.T, env Env) {
 	_, _, sess := pair(t, env)
 	var md rpc.Metadata
 	var sum int
-	err := sess.Call(testCtx(t), "/math/add", []int{2, 3}, &sum, rpc.WithMeta("author", "liuzhiming"), rpc.WithReplyMeta(&md))
+	err := sess.Call(Context(t), "/math/add", []int{2, 3}, &sum, rpc.WithMeta("author", "liuzhiming"), rpc.WithReplyMeta(&md))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func testPushToServer(t *testing.T, env Env) {
 	})
 	cli := newClient(t, env, rpc.Config{}, nil)
 	sess := dial(t, cli, srv.addr)
-	if err := sess.Push(testCtx(t), "/note/add", "hi", rpc.WithMeta("k", "v")); err != nil {
+	if err := sess.Push(Context(t), "/note/add", "hi", rpc.WithMeta("k", "v")); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -59,7 +59,7 @@ func testPushToServer(t *testing.T, env Env) {
 		if s != "hi/v" {
 			t.Fatalf("push delivered %q", s)
 		}
-	case <-testCtx(t).Done():
+	case <-Context(t).Done():
 		t.Fatal("push never arrived")
 	}
 }
@@ -68,7 +68,7 @@ func testServerCallsClient(t *testing.T, env Env) {
 	srv, _, sess := pair(t, env)
 	ss := serverSession(t, srv.ep)
 	var reply string
-	if err := ss.Call(testCtx(t), "/client/hello", "server", &reply); err != nil {
+	if err := ss.Call(Context(t), "/client/hello", "server", &reply); err != nil {
 		t.Fatal(err)
 	}
 	if reply != "hello server" {
@@ -76,7 +76,7 @@ func testServerCallsClient(t *testing.T, env Env) {
 	}
 	// The client's own calls still work alongside.
 	var sum int
-	if err := sess.Call(testCtx(t), "/math/add", []int{1}, &sum); err != nil || sum != 1 {
+	if err := sess.Call(Context(t), "/math/add", []int{1}, &sum); err != nil || sum != 1 {
 		t.Fatalf("client call after server call: %d, %v", sum, err)
 	}
 }
@@ -95,7 +95,7 @@ func testServerPushesClient(t *testing.T, env Env) {
 	})
 	dial(t, cli, srv.addr)
 	serverSession(t, srv.ep)
-	if err := srv.ep.Broadcast(testCtx(t), "/news", "extra"); err != nil {
+	if err := srv.ep.Broadcast(Context(t), "/news", "extra"); err != nil {
 		t.Fatal(err)
 	}
 	if s := <-got; s != "extra" {
@@ -115,7 +115,7 @@ func testConcurrent(t *testing.T, env Env) {
 			for i := range calls {
 				var s string
 				want := fmt.Sprintf("%d-%d", g, i)
-				if err := sess.Call(testCtx(t), "/echo/say", want, &s); err != nil || s != want {
+				if err := sess.Call(Context(t), "/echo/say", want, &s); err != nil || s != want {
 					errs <- fmt.Errorf("caller %d call %d: %q, %v", g, i, s, err)
 					return
 				}
@@ -131,7 +131,7 @@ func testConcurrent(t *testing.T, env Env) {
 
 func testErrors(t *testing.T, env Env) {
 	_, _, sess := pair(t, env)
-	ctx := testCtx(t)
+	ctx := Context(t)
 	err := sess.Call(ctx, "/no/such", nil, nil)
 	if rpc.CodeOf(err) != rpc.CodeNotFound || !strings.Contains(err.Error(), "/no/such") {
 		t.Errorf("unknown method: %v", err)

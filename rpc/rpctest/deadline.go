@@ -13,11 +13,11 @@ import (
 func testDeadlinePropagates(t *testing.T, env Env) {
 	_, _, sess := pair(t, env)
 	var left int64
-	if err := sess.Call(testCtx(t), "/echo/deadline", struct{}{}, &left); err != nil {
+	if err := sess.Call(Context(t), "/echo/deadline", struct{}{}, &left); err != nil {
 		t.Fatal(err)
 	}
-	if left <= 0 || time.Duration(left) > timeout {
-		t.Fatalf("handler saw %v left, want within (0, %v]", time.Duration(left), timeout)
+	if left <= 0 || time.Duration(left) > Timeout {
+		t.Fatalf("handler saw %v left, want within (0, %v]", time.Duration(left), Timeout)
 	}
 	left = -1
 	if err := sess.Call(context.Background(), "/echo/deadline", struct{}{}, &left); err != nil || left != 0 {
@@ -27,7 +27,7 @@ func testDeadlinePropagates(t *testing.T, env Env) {
 
 func testCallerDeadline(t *testing.T, env Env) {
 	_, _, sess := pair(t, env)
-	ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(Context(t), 100*time.Millisecond)
 	defer cancel()
 	err := sess.Call(ctx, "/echo/wait", struct{}{}, nil)
 	if rpc.CodeOf(err) != rpc.CodeDeadlineExceeded || !errors.Is(err, context.DeadlineExceeded) {
@@ -52,7 +52,7 @@ func testCallerCancel(t *testing.T, env Env) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(testCtx(t))
+	ctx, cancel := context.WithCancel(Context(t))
 	call := sess.AsyncCall(ctx, "/block", struct{}{}, nil)
 	<-started
 	cancel()
@@ -69,12 +69,12 @@ func testTooLarge(t *testing.T, env Env) {
 	cli := newClient(t, env, rpc.Config{MaxMessageSize: 1 << 20}, nil)
 	sess := dial(t, cli, srv.addr)
 	big := strings.Repeat("x", 16<<10)
-	err := sess.Call(testCtx(t), "/echo/say", big, nil)
+	err := sess.Call(Context(t), "/echo/say", big, nil)
 	if rpc.CodeOf(err) != rpc.CodeTooLarge {
 		t.Fatalf("call over the server's limit: %v", err)
 	}
 	var s string
-	if err := sess.Call(testCtx(t), "/echo/say", "small", &s); err != nil || s != "small" {
+	if err := sess.Call(Context(t), "/echo/say", "small", &s); err != nil || s != "small" {
 		t.Fatalf("the session did not survive: %q, %v", s, err)
 	}
 }
@@ -89,13 +89,13 @@ func testServerVanishes(t *testing.T, env Env) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	call := sess.AsyncCall(testCtx(t), "/hang", struct{}{}, nil)
+	call := sess.AsyncCall(Context(t), "/hang", struct{}{}, nil)
 	<-started
 	srv.close()
 	if err := call.Err(); rpc.CodeOf(err) != rpc.CodeConnClosed {
 		t.Fatalf("call on a vanished server: %v", err)
 	}
-	if err := sess.Call(testCtx(t), "/echo/say", "x", nil); err == nil {
+	if err := sess.Call(Context(t), "/echo/say", "x", nil); err == nil {
 		t.Fatal("a call after the server vanished succeeded")
 	}
 }

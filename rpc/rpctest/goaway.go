@@ -42,7 +42,7 @@ func (g *generation) setup(ep *rpc.Endpoint) {
 // no call fails.
 func testGoingAway(t *testing.T, env Env) {
 	leakcheck.Check(t)
-	l, err := env.Server.Listen(testCtx(t), env.Network, env.Addr(t))
+	l, err := env.Server.Listen(Context(t), env.Network, env.Addr(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func testGoingAway(t *testing.T, env Env) {
 	calls := make([]*rpc.Call, inflight)
 	replies := make([]string, inflight)
 	for i := range calls {
-		calls[i] = sess.AsyncCall(testCtx(t), "/slow", struct{}{}, &replies[i])
+		calls[i] = sess.AsyncCall(Context(t), "/slow", struct{}{}, &replies[i])
 	}
 	for range inflight {
 		<-oldGen.started
@@ -79,7 +79,7 @@ func testGoingAway(t *testing.T, env Env) {
 				default:
 				}
 				var who string
-				if err := sess.Call(testCtx(t), "/who", struct{}{}, &who); err != nil {
+				if err := sess.Call(Context(t), "/who", struct{}{}, &who); err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
 					continue
@@ -95,7 +95,7 @@ func testGoingAway(t *testing.T, env Env) {
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- old.ep.Shutdown(context.Background()) }()
 
-	waitFor(t, "calls to reach the new generation", func() bool { return fromNew.Load() > 10 })
+	WaitFor(t, "calls to reach the new generation", func() bool { return fromNew.Load() > 10 })
 	select {
 	case err := <-shutdown:
 		t.Fatalf("Shutdown returned (%v) while calls were in flight", err)
@@ -126,12 +126,12 @@ func testClientShutdownDrains(t *testing.T, env Env) {
 	cli := newClient(t, env, rpc.Config{}, nil)
 	sess := dial(t, cli, srv.addr)
 	var reply string
-	call := sess.AsyncCall(testCtx(t), "/slow", struct{}{}, &reply)
+	call := sess.AsyncCall(Context(t), "/slow", struct{}{}, &reply)
 	<-gen.started
 	shutdown := make(chan error, 1)
-	go func() { shutdown <- cli.Shutdown(testCtx(t)) }()
-	waitFor(t, "the session to stop taking calls", func() bool { return !sess.Health() })
-	if err := sess.Call(testCtx(t), "/who", struct{}{}, nil); rpc.CodeOf(err) != rpc.CodeUnavailable {
+	go func() { shutdown <- cli.Shutdown(Context(t)) }()
+	WaitFor(t, "the session to stop taking calls", func() bool { return !sess.Health() })
+	if err := sess.Call(Context(t), "/who", struct{}{}, nil); rpc.CodeOf(err) != rpc.CodeUnavailable {
 		t.Errorf("call during shutdown: %v, want CodeUnavailable", err)
 	}
 	close(gen.release)

@@ -11,15 +11,17 @@ import (
 	"github.com/dmicro-go/dmicro/rpc"
 )
 
-// timeout bounds every call a test makes, so that a bug fails a test
+// Timeout bounds every call a test makes, so that a bug fails the test
 // instead of hanging it. It is far above what any call needs.
-const timeout = 20 * time.Second
+const Timeout = 20 * time.Second
 
-func testCtx(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+// Context returns a context that ends after Timeout or when the test ends.
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	t.Cleanup(cancel)
 	return ctx
 }
+
 
 // server is a served endpoint and its listener.
 type server struct {
@@ -41,7 +43,7 @@ func startServer(t testing.TB, env Env, cfg rpc.Config, l net.Listener, addr str
 		setup(ep)
 	}
 	if l == nil {
-		if l, err = env.Server.Listen(testCtx(t), env.Network, addr); err != nil {
+		if l, err = env.Server.Listen(Context(t), env.Network, addr); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,7 +78,7 @@ func newClient(t testing.TB, env Env, cfg rpc.Config, setup func(*rpc.Endpoint))
 // dial dials addr from ep or fails the test.
 func dial(t testing.TB, ep *rpc.Endpoint, addr string) *rpc.Session {
 	t.Helper()
-	s, err := ep.Dial(testCtx(t), addr)
+	s, err := ep.Dial(Context(t), addr)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
@@ -92,11 +94,11 @@ func pair(t *testing.T, env Env) (*server, *rpc.Endpoint, *rpc.Session) {
 	return srv, cli, dial(t, cli, srv.addr)
 }
 
-// waitFor polls cond until it holds; it fails the test only if cond never
-// holds within the timeout. It stands for a condition, never a duration.
-func waitFor(t testing.TB, what string, cond func() bool) {
+// WaitFor polls cond until it holds; it fails the test only if cond never
+// holds within Timeout. It stands for a condition, never a duration.
+func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := time.Now().Add(Timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -105,11 +107,12 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+
 // serverSession returns the server's session once it has one.
 func serverSession(t testing.TB, ep *rpc.Endpoint) *rpc.Session {
 	t.Helper()
 	var got *rpc.Session
-	waitFor(t, "the server's session", func() bool {
+	WaitFor(t, "the server's session", func() bool {
 		ep.RangeSessions(func(s *rpc.Session) bool { got = s; return false })
 		return got != nil
 	})

@@ -53,23 +53,23 @@ func testRedialAfterRestart(t *testing.T, env Env) {
 	cli := newClient(t, env, rpc.Config{Redial: ev.policy(-1)}, nil)
 	sess := dial(t, cli, first.addr)
 	var sum int
-	if err := sess.Call(testCtx(t), "/math/add", []int{1}, &sum); err != nil {
+	if err := sess.Call(Context(t), "/math/add", []int{1}, &sum); err != nil {
 		t.Fatal(err)
 	}
 
 	first.close()
-	waitFor(t, "the session to notice the loss", func() bool { return ev.has("disconnected") })
+	WaitFor(t, "the session to notice the loss", func() bool { return ev.has("disconnected") })
 	// While the server is down, calls fail fast and say the session is
 	// unavailable (or, racing the redial, that the dial failed).
-	err := sess.Call(testCtx(t), "/math/add", []int{1}, &sum)
+	err := sess.Call(Context(t), "/math/add", []int{1}, &sum)
 	if code := rpc.CodeOf(err); code != rpc.CodeUnavailable {
 		t.Fatalf("call while down: %v, want CodeUnavailable", err)
 	}
 
 	// The same address comes back: the same Session works again.
 	startServer(t, env, rpc.Config{}, nil, first.addr, registerServices)
-	waitFor(t, "the redial", func() bool { return ev.has("reconnected") })
-	if err := sess.Call(testCtx(t), "/math/add", []int{2, 3}, &sum); err != nil || sum != 5 {
+	WaitFor(t, "the redial", func() bool { return ev.has("reconnected") })
+	if err := sess.Call(Context(t), "/math/add", []int{2, 3}, &sum); err != nil || sum != 5 {
 		t.Fatalf("call after the redial: %d, %v", sum, err)
 	}
 	if !ev.has("reconnecting") {
@@ -89,13 +89,13 @@ func testRedialGivesUp(t *testing.T, env Env) {
 	srv.close()
 	select {
 	case <-sess.Done():
-	case <-testCtx(t).Done():
+	case <-Context(t).Done():
 		t.Fatal("the session never gave up")
 	}
 	if !ev.has("gave up") {
 		t.Error("OnGiveUp was not called")
 	}
-	err := sess.Call(testCtx(t), "/math/add", []int{1}, nil)
+	err := sess.Call(Context(t), "/math/add", []int{1}, nil)
 	if rpc.CodeOf(err) != rpc.CodeConnClosed {
 		t.Fatalf("call on a closed session: %v", err)
 	}
