@@ -33,15 +33,16 @@ type conn struct {
 	inFrame bool // the reader is inside a frame (for ReadTimeout); reader only
 
 	imu     sync.Mutex
-	inbound map[uint32]*inbound // calls being handled, for cancel frames
-	active  atomic.Int64        // handlers running or waiting, calls and pushes
+	inbound map[uint32]*inbound   // calls being handled, for cancel frames
+	pushes  map[*inbound]struct{} // pushes being handled
+	active  atomic.Int64          // handlers running or waiting, calls and pushes
 
 	noNew      atomic.Bool // mirror of w.noNew for lock-free checks
 	sentGoAway atomic.Bool
 	peerAway   atomic.Bool // the peer sent a go-away
 	peerAcked  atomic.Bool // the peer acked our go-away
 	ackExpired atomic.Bool // the peer did not ack within ackGrace
-	ackTimer   *time.Timer
+	ackTimer   atomic.Pointer[time.Timer]
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -58,6 +59,7 @@ func newConn(s *Session, nc net.Conn) *conn {
 		br:      bufio.NewReaderSize(nc, 32<<10),
 		pending: make(map[uint32]*outCall),
 		inbound: make(map[uint32]*inbound),
+		pushes:  make(map[*inbound]struct{}),
 		closed:  make(chan struct{}),
 	}
 	c.framer = e.format.NewFramer(c.br, wire.Options{MaxMessageSize: e.cfg.MaxMessageSize, Client: s.dialed})
@@ -87,8 +89,8 @@ func (c *conn) fail(err *Status) {
 		c.closeErr = err
 		close(c.closed)
 		c.nc.Close()
-		if c.ackTimer != nil {
-			c.ackTimer.Stop()
+		if t := c.ackTimer.Load(); t != nil {
+			t.Stop()
 		}
 		reason := err
 		if reason == nil {
@@ -100,6 +102,9 @@ func (c *conn) fail(err *Status) {
 		c.failPending(reason)
 		c.imu.Lock()
 		for _, in := range c.inbound {
+			in.cancel(context.Canceled)
+		}
+		for in := range c.pushes {
 			in.cancel(context.Canceled)
 		}
 		c.imu.Unlock()
@@ -153,10 +158,15 @@ func (c *conn) goAway() {
 	if !c.sentGoAway.CompareAndSwap(false, true) {
 		return
 	}
-	c.ackTimer = time.AfterFunc(ackGrace, func() {
+	c.ackTimer.Store(time.AfterFunc(ackGrace, func() {
 		c.ackExpired.Store(true)
 		c.maybeDrained()
-	})
+	}))
+	select {
+	case <-c.closed: // fail ran first and could not stop the timer
+		c.ackTimer.Load().Stop()
+	default:
+	}
 	c.w.sendControl(&wire.Message{Type: wire.TypeGoAway}, true)
 	c.maybeDrained()
 }

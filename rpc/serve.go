@@ -69,11 +69,13 @@ func (c *conn) admit(in *inbound) bool {
 		return false
 	}
 	c.active.Add(1)
+	c.imu.Lock()
 	if in.w.Type == wire.TypeCall {
-		c.imu.Lock()
 		c.inbound[in.w.Seq] = in
-		c.imu.Unlock()
+	} else {
+		c.pushes[in] = struct{}{}
 	}
+	c.imu.Unlock()
 	return true
 }
 
@@ -206,11 +208,13 @@ var errHandlerReturned = fmt.Errorf("rpc: handler returned")
 // done ends a handler's turn: unregisters it and lets a draining
 // connection close.
 func (c *conn) done(in *inbound) {
+	c.imu.Lock()
 	if in.w.Type == wire.TypeCall {
-		c.imu.Lock()
 		delete(c.inbound, in.w.Seq)
-		c.imu.Unlock()
+	} else {
+		delete(c.pushes, in)
 	}
+	c.imu.Unlock()
 	c.active.Add(-1)
 }
 

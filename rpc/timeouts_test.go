@@ -51,3 +51,30 @@ func TestReadTimeout(t *testing.T) {
 		t.Fatalf("call after the cut: %d, %v", sum, err)
 	}
 }
+
+// TestPushContextEndsWithSession: a push handler's context ends when its
+// session does, as a call handler's does.
+func TestPushContextEndsWithSession(t *testing.T) {
+	started, ended := make(chan struct{}), make(chan error, 1)
+	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
+		srv.HandlePush("/long", rpc.PushFunc(func(c *rpc.PushCtx, _ *struct{}) error {
+			close(started)
+			<-c.Context().Done()
+			ended <- c.Context().Err()
+			return nil
+		}))
+	}})
+	if err := p.sess.Push(testCtx(t), "/long", struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	p.sess.Close()
+	select {
+	case err := <-ended:
+		if err == nil {
+			t.Fatal("the push context ended without an error")
+		}
+	case <-testCtx(t).Done():
+		t.Fatal("the push handler's context did not end with the session")
+	}
+}

@@ -22,7 +22,6 @@ func Context(t testing.TB) context.Context {
 	return ctx
 }
 
-
 // server is a served endpoint and its listener.
 type server struct {
 	ep     *rpc.Endpoint
@@ -106,7 +105,6 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
-
 
 // serverSession returns the server's session once it has one.
 func serverSession(t testing.TB, ep *rpc.Endpoint) *rpc.Session {
