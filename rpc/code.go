@@ -1,6 +1,10 @@
 package rpc
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
 
 // Code classifies a failure. Codes travel on the wire as int32; zero means
 // success and is never the code of a [Status]. Applications define their own
@@ -10,43 +14,43 @@ type Code int32
 // The codes the rpc package produces.
 const (
 	// CodeUnknown is the code of an error that carried none.
-	CodeUnknown Code = 1
+	CodeUnknown Code = wire.CodeUnknown
 	// CodeCanceled: the caller gave up on the call.
-	CodeCanceled Code = 2
+	CodeCanceled Code = wire.CodeCanceled
 	// CodeDeadlineExceeded: the call's deadline passed before it finished.
-	CodeDeadlineExceeded Code = 3
+	CodeDeadlineExceeded Code = wire.CodeDeadlineExceeded
 	// CodeBadMessage: a frame was malformed or a message made no sense.
-	CodeBadMessage Code = 4
+	CodeBadMessage Code = wire.CodeBadMessage
 	// CodeNotFound: no handler for the method, and no fallback.
-	CodeNotFound Code = 5
+	CodeNotFound Code = wire.CodeNotFound
 	// CodeCodec: a body could not be encoded or decoded, or named an
 	// unknown codec.
-	CodeCodec Code = 6
+	CodeCodec Code = wire.CodeCodec
 	// CodeTooLarge: a message was over the size limit.
-	CodeTooLarge Code = 7
+	CodeTooLarge Code = wire.CodeTooLarge
 	// CodeConnClosed: the connection ended before the call finished.
-	CodeConnClosed Code = 8
+	CodeConnClosed Code = wire.CodeConnClosed
 	// CodeDialFailed: no connection could be made.
-	CodeDialFailed Code = 9
+	CodeDialFailed Code = wire.CodeDialFailed
 	// CodeWriteFailed: the message could not be written.
-	CodeWriteFailed Code = 10
+	CodeWriteFailed Code = wire.CodeWriteFailed
 	// CodeUnauthorized: the peer is not allowed to do this.
-	CodeUnauthorized Code = 11
+	CodeUnauthorized Code = wire.CodeUnauthorized
 	// CodePanic: the handler panicked; the panic was recovered.
-	CodePanic Code = 12
+	CodePanic Code = wire.CodePanic
 	// CodeOverloaded: the handler limit and its queue were full.
-	CodeOverloaded Code = 13
+	CodeOverloaded Code = wire.CodeOverloaded
 	// CodeInternal: a failure inside the endpoint or the handler.
-	CodeInternal Code = 14
+	CodeInternal Code = wire.CodeInternal
 	// CodeUnavailable: the session is down, reconnecting, or going away;
 	// the call was not sent and may be retried.
-	CodeUnavailable Code = 15
+	CodeUnavailable Code = wire.CodeUnavailable
 	// CodeInvalidArgument: the handler refused its argument.
-	CodeInvalidArgument Code = 16
+	CodeInvalidArgument Code = wire.CodeInvalidArgument
 )
 
 // CodeUser is the first code free for applications.
-const CodeUser Code = 1000
+const CodeUser Code = wire.CodeUser
 
 var codeNames = [...]string{
 	CodeUnknown:          "unknown",

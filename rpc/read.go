@@ -138,11 +138,17 @@ func (c *conn) readError(err error) *Status {
 // cannot be trusted ends the connection with an error sent to the peer.
 func (c *conn) badFrame(me *wire.MessageError) {
 	code := CodeBadMessage
-	if errors.Is(me, wire.ErrTooLarge) {
+	switch {
+	case me.Code != 0:
+		code = Code(me.Code)
+	case errors.Is(me, wire.ErrTooLarge):
 		code = CodeTooLarge
 	}
 	st := WrapStatus(code, "", me)
 	c.ep.log.Warn("rpc: bad frame", "remote", c.remote(), "err", me.Error())
+	if me.Close {
+		defer c.w.closeWhenFlushed()
+	}
 	switch me.Type {
 	case wire.TypeCall:
 		c.replyStatus(me.Seq, st)

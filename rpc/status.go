@@ -134,7 +134,7 @@ func StatusOf(err error) *Status {
 		return WrapStatus(CodeDeadlineExceeded, "", err)
 	case errors.Is(err, wire.ErrTooLarge):
 		return WrapStatus(CodeTooLarge, "", err)
-	case errors.Is(err, wire.ErrMalformed):
+	case errors.Is(err, wire.ErrMalformed), errors.Is(err, wire.ErrIntegrity):
 		return WrapStatus(CodeBadMessage, "", err)
 	case errors.Is(err, codec.ErrDecode), errors.Is(err, codec.ErrUnsupportedType):
 		return WrapStatus(CodeCodec, "", err)

@@ -55,6 +55,33 @@ type Framer interface {
 	AppendMessage(dst []byte, m *Message) ([]byte, error)
 }
 
+// Sniffer is implemented by formats that can recognise their own stream
+// from its first bytes, so that one listener can serve several formats.
+type Sniffer interface {
+	// Sniff looks at the first bytes of a connection. It returns Yes or No
+	// when it can tell, and NeedMore when it needs more bytes than given
+	// (it is never given more than 16).
+	Sniff(prefix []byte) SniffResult
+}
+
+// SniffResult is the answer of a Sniffer.
+type SniffResult int
+
+// The answers of a Sniffer.
+const (
+	No SniffResult = iota
+	Yes
+	NeedMore
+)
+
+// PushAcker is implemented by framers whose peers expect an answer to a
+// push (HTTP answers every request). The rpc layer then sends, for each
+// push it reads, a TypeReply with the push's Seq and no body as soon as the
+// push is accepted for handling, or with a Code when it is refused.
+type PushAcker interface {
+	AcksPushes() bool
+}
+
 // Sentinel errors of every format.
 var (
 	// ErrTooLarge reports a frame over the size limit.
@@ -63,13 +90,18 @@ var (
 	ErrMalformed = errors.New("wire: malformed message")
 )
 
-// MessageError reports a frame that was read whole but cannot be used. Type
-// and Seq are set when the frame's header was readable, so that a call can
-// be answered with an error reply.
+// MessageError reports a frame that cannot be used. Type and Seq are set
+// when the frame's header was readable, so that a call can be answered with
+// an error reply; Code, when set, is the status code to answer with (else
+// it follows from Err: CodeTooLarge for ErrTooLarge, CodeBadMessage
+// otherwise). Close is set when the stream is no longer in step (a request
+// whose body was not read): the reader answers, then closes.
 type MessageError struct {
-	Type Type
-	Seq  uint32
-	Err  error // wraps ErrTooLarge or ErrMalformed
+	Type  Type
+	Seq   uint32
+	Err   error // wraps ErrTooLarge or ErrMalformed
+	Code  int32
+	Close bool
 }
 
 func (e *MessageError) Error() string {

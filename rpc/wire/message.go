@@ -77,6 +77,10 @@ type Message struct {
 	Meta Metadata
 	// Codec is the id of the codec that encoded Body; zero when there is no body.
 	Codec byte
+	// Accept is, on a call read from a format that carries it (HTTP's
+	// Accept header), the codec id the caller wants the reply in; zero means
+	// the call's own codec. Formats that do not carry it ignore it.
+	Accept byte
 	// Filters lists the transfer filters applied to Body, in the order they
 	// were applied; the receiver undoes them in reverse.
 	Filters []byte
