@@ -38,6 +38,7 @@ type conn struct {
 	active  atomic.Int64          // handlers running or waiting, calls and pushes
 
 	noNew      atomic.Bool // mirror of w.noNew for lock-free checks
+	acksPushes bool        // the framer wants every push answered (wire.PushAcker)
 	sentGoAway atomic.Bool
 	peerAway   atomic.Bool // the peer sent a go-away
 	peerAcked  atomic.Bool // the peer acked our go-away
@@ -62,9 +63,16 @@ func newConn(s *Session, nc net.Conn) *conn {
 		pushes:  make(map[*inbound]struct{}),
 		closed:  make(chan struct{}),
 	}
-	c.framer = e.format.NewFramer(c.br, wire.Options{MaxMessageSize: e.cfg.MaxMessageSize, Client: s.dialed})
+	c.framer = e.format.NewFramer(c.br, wire.Options{
+		MaxMessageSize: e.cfg.MaxMessageSize,
+		Client:         s.dialed,
+		Interim:        c.w.sendRaw,
+	})
 	c.w.c = c
 	c.w.kick = make(chan struct{}, 1)
+	if pa, ok := c.framer.(wire.PushAcker); ok {
+		c.acksPushes = pa.AcksPushes()
+	}
 	return c
 }
 
@@ -100,15 +108,20 @@ func (c *conn) fail(err *Status) {
 		}
 		c.w.failed(reason)
 		c.failPending(reason)
-		c.imu.Lock()
-		for _, in := range c.inbound {
-			in.cancel(context.Canceled)
-		}
-		for in := range c.pushes {
-			in.cancel(context.Canceled)
-		}
-		c.imu.Unlock()
+		c.cancelInbound(context.Canceled)
 	})
+}
+
+// cancelInbound ends the contexts of the calls and pushes being handled.
+func (c *conn) cancelInbound(err error) {
+	c.imu.Lock()
+	defer c.imu.Unlock()
+	for _, in := range c.inbound {
+		in.cancel(err)
+	}
+	for in := range c.pushes {
+		in.cancel(err)
+	}
 }
 
 // failPending fails every call waiting for a reply.

@@ -53,6 +53,9 @@ func (c *conn) readFrames() (err *Status) {
 				c.badFrame(me)
 				continue
 			}
+			if errors.Is(rerr, io.EOF) && !c.s.dialed {
+				c.peerFinished()
+			}
 			return c.readError(rerr)
 		}
 		switch m.Type {
@@ -106,6 +109,22 @@ func (c *conn) awaitFrame() error {
 	}
 	c.inFrame = true
 	return nil
+}
+
+// peerFinished handles a clean end of an accepted session's stream: the
+// peer will send nothing more, so the session is closed at once (unlisted,
+// its calls to the peer failed, handler contexts ended, as net/http cancels
+// a request whose client went away), but the connection stays open until
+// the replies of handlers that still finish are written, for clients that
+// half-close after their last request.
+func (c *conn) peerFinished() {
+	c.w.stopNewWork()
+	c.s.retire()
+	c.failPending(NewStatus(CodeConnClosed, "peer closed the connection"))
+	c.cancelInbound(errPeerGone)
+	c.peerAway.Store(true)
+	c.maybeDrained()
+	<-c.closed
 }
 
 // readError turns the error that ended reading into the close reason: nil
@@ -204,6 +223,10 @@ func (c *conn) onCancel(seq uint32, why Code) {
 
 // The handler context's errors when the caller gave up.
 var (
+	// errPeerGone ends the contexts of a session whose peer ended its
+	// stream; unlike the others it does not stop a call that has not
+	// started yet, whose reply the peer may still read.
+	errPeerGone       = fmt.Errorf("rpc: peer closed the connection: %w", context.Canceled)
 	errCallerCanceled = fmt.Errorf("rpc: caller canceled the call: %w", context.Canceled)
 	errCallerDeadline = fmt.Errorf("rpc: caller's deadline passed: %w", context.DeadlineExceeded)
 )

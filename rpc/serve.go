@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -43,17 +44,20 @@ func (c *conn) onPush(m *wire.Message) {
 		in.start = time.Now()
 	}
 	if err := e.plugins.runAfterReadPushHeader(&in.msg); err != nil {
-		c.dropPush(in, err)
+		c.dropPush(in, err, false)
 		return
 	}
 	in.h = e.router.lookup(m.Method, true)
 	if in.h == nil {
-		c.dropPush(in, NewStatus(CodeNotFound, "no handler for push "+m.Method))
+		c.dropPush(in, NewStatus(CodeNotFound, "no handler for push "+m.Method), false)
 		return
 	}
 	if !c.admit(in) {
-		c.dropPush(in, errOverloaded)
+		c.dropPush(in, errOverloaded, false)
 		return
+	}
+	if c.acksPushes {
+		c.replyStatus(in.w.Seq, nil) // accepted for handling
 	}
 	go c.servePush(in)
 }
@@ -121,7 +125,7 @@ func (c *conn) serveCall(in *inbound) {
 // runCall decodes the argument and runs the handler, unless the call's
 // deadline passed or the caller gave up while it waited.
 func (c *conn) runCall(in *inbound) (reply any, err error) {
-	if err := in.Err(); err != nil {
+	if err := in.Err(); err != nil && !errors.Is(err, errPeerGone) {
 		return nil, err
 	}
 	ps := in.h.plugins
@@ -147,7 +151,7 @@ func (c *conn) runCall(in *inbound) (reply any, err error) {
 func (c *conn) servePush(in *inbound) {
 	if err := c.acquire(in); err != nil {
 		c.done(in)
-		c.dropPush(in, err)
+		c.dropPush(in, err, true)
 		return
 	}
 	ran, err := c.runPush(in)
@@ -155,7 +159,7 @@ func (c *conn) servePush(in *inbound) {
 	c.done(in)
 	switch {
 	case err != nil && !ran:
-		c.dropPush(in, err)
+		c.dropPush(in, err, true)
 		return
 	case err != nil:
 		// Nobody waits for a push's result, so its handler's error is logged.
@@ -294,8 +298,15 @@ func setErrorReply(r *wire.Message, st *Status) {
 	r.Code, r.Error, r.Body, r.Codec = int32(st.Code()), st.Message(), nil, 0
 }
 
-func (c *conn) dropPush(in *inbound, err error) {
-	c.logRefused(in, StatusOf(err))
+// dropPush logs a push that will not be handled. A push refused before it
+// was accepted (answered false) is answered with the refusal when the
+// format wants pushes answered.
+func (c *conn) dropPush(in *inbound, err error, answered bool) {
+	st := StatusOf(err)
+	c.logRefused(in, st)
+	if c.acksPushes && !answered {
+		c.replyStatus(in.w.Seq, st)
+	}
 	in.cancel(errHandlerReturned)
 	putWire(in.w)
 	c.maybeDrained()

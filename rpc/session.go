@@ -241,21 +241,30 @@ func errOrClosed(err *Status) error {
 	return err
 }
 
-// closeFinal closes the session for good.
+// closeFinal closes the session for good, and its connection.
 func (s *Session) closeFinal(err *Status) {
+	if c := s.end(err); c != nil {
+		c.fail(nil)
+	}
+}
+
+// retire closes the session for good but leaves its connection to close
+// itself once drained.
+func (s *Session) retire() { s.end(nil) }
+
+// end marks the session closed, unlists it and returns its connection, once.
+func (s *Session) end(err *Status) (c *conn) {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closeErr = err
-		c := s.cur.Swap(nil)
+		c = s.cur.Swap(nil)
 		s.setStateLocked(stateClosed)
 		s.mu.Unlock()
-		if c != nil {
-			c.fail(nil)
-		}
 		s.cancel()
 		s.ep.hub.remove(s)
 		close(s.done)
 	})
+	return c
 }
 
 // wake makes callers waiting in pick look at the state again.

@@ -103,6 +103,26 @@ func (w *writer) sendControl(m *wire.Message, setNoNew bool) {
 	}
 }
 
+// sendRaw queues bytes that are already encoded, without waiting; a full or
+// failed queue drops them. Formats use it for interim answers.
+func (w *writer) sendRaw(b []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil || len(w.buf) >= w.queueLimit() {
+		return
+	}
+	w.buf = append(w.buf, b...)
+	w.wakeLocked()
+}
+
+// stopNewWork refuses new calls and pushes from now on.
+func (w *writer) stopNewWork() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.noNew = true
+	w.c.noNew.Store(true)
+}
+
 // closeWhenFlushed closes the connection gracefully once every queued frame
 // is written.
 func (w *writer) closeWhenFlushed() {

@@ -27,6 +27,10 @@ type Options struct {
 	// Client is true on the side that dialed. Formats whose requests and
 	// responses differ on the wire (http) need it; the others ignore it.
 	Client bool
+	// Interim, when set, queues bytes for the wire in order with the
+	// frames already queued, from the reading side: HTTP's "100 Continue".
+	// It never blocks and may drop the bytes if the connection is closing.
+	Interim func(b []byte)
 }
 
 // Limit returns the effective frame size limit.
