@@ -12,14 +12,15 @@ import (
 // outCall is one call or push on its way out. It is pooled: a call costs
 // no allocation of its own.
 type outCall struct {
-	w     wire.Message  // the outgoing frame
-	msg   Message       // the hook view of the call
-	rmsg  Message       // the hook view of the reply
-	opts  callOptions   // the caller's options
-	body  []byte        // reusable encode buffer
-	done  chan struct{} // the reader or a failing conn signals once
-	reply *wire.Message // set by the reader
-	err   *Status       // set by a failing conn
+	w       wire.Message  // the outgoing frame
+	msg     Message       // the hook view of the call
+	rmsg    Message       // the hook view of the reply
+	opts    callOptions   // the caller's options
+	body    []byte        // reusable encode buffer
+	scratch [2][]byte     // reusable filter buffers
+	done    chan struct{} // the reader or a failing conn signals once
+	reply   *wire.Message // set by the reader
+	err     *Status       // set by a failing conn
 }
 
 var outCallPool = sync.Pool{New: func() any { return &outCall{done: make(chan struct{}, 1)} }}
@@ -32,8 +33,13 @@ func putOutCall(oc *outCall) {
 	oc.opts = callOptions{meta: oc.opts.meta}
 	oc.msg, oc.rmsg = Message{}, Message{}
 	oc.reply, oc.err = nil, nil
-	if cap(oc.body) > 64<<10 {
+	if cap(oc.body) > maxPooledBody {
 		oc.body = nil
+	}
+	for i := range oc.scratch {
+		if cap(oc.scratch[i]) > maxPooledBody {
+			oc.scratch[i] = nil
+		}
 	}
 	outCallPool.Put(oc)
 }
@@ -95,6 +101,14 @@ func (s *Session) readReply(oc *outCall, reply any) error {
 	if err := ps.runBeforeReadReplyBody(m); err != nil {
 		return StatusOf(err)
 	}
+	if m.status == nil && len(r.Filters) > 0 {
+		plain, err := s.ep.filters.undo(r.Filters, r.Body, s.ep.cfg.MaxMessageSize, &oc.scratch)
+		if err != nil {
+			m.status = StatusOf(err)
+		} else {
+			r.Body = plain
+		}
+	}
 	if m.status == nil {
 		if err := decodeBody(s.ep.codecs, r.Body, r.Codec, reply); err != nil {
 			m.status = StatusOf(err)
@@ -140,6 +154,17 @@ func (s *Session) prepare(ctx context.Context, oc *outCall, t wire.Type, method 
 	oc.body = body
 	if err != nil {
 		return err
+	}
+	fs := e.filters.dflt
+	if oc.opts.filtersSet {
+		if fs, err = e.filters.named(oc.opts.filters); err != nil {
+			return WrapStatus(CodeInvalidArgument, "", err)
+		}
+	}
+	if len(fs) > 0 && len(body) > 0 {
+		if body, w.Filters, err = applyFilters(fs, body, &oc.scratch, w.Filters[:0]); err != nil {
+			return err
+		}
 	}
 	w.Body, w.Codec = body, id
 	oc.msg = Message{w: w, sess: s, ctx: ctx, body: arg}

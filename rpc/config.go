@@ -57,8 +57,24 @@ type Config struct {
 	DefaultCodec string
 	// Codecs adds codecs to the standard five (json, protobuf, plain, form, xml).
 	Codecs []codec.Codec
-	// Format is the frame format. Nil means the raw binary format.
+	// Format is the frame format: the one Dial speaks, and the one a
+	// listener serves unless Formats says otherwise. Nil means raw.
 	Format wire.Format
+	// Formats, when it lists two or more formats, makes every listener
+	// serve all of them on one port: the first bytes of each connection
+	// pick the format (each must implement wire.Sniffer), and a connection
+	// that matches none is closed with one log line. One entry is the same
+	// as setting Format.
+	Formats []wire.Format
+	// Filters are the transfer filters the endpoint can apply and undo
+	// (gzip, md5, aes-gcm, ...), found by the ids frames carry and by the
+	// names calls ask for. A frame naming a filter not listed here is
+	// refused with CodeBadMessage.
+	Filters []wire.Filter
+	// DefaultFilters names the filters, from Filters, applied in order to
+	// every call and push sent without WithFilters. Replies use the
+	// filters of the call they answer.
+	DefaultFilters []string
 	// MaxMessageSize caps a frame, header included, in both directions. A
 	// larger incoming frame is refused from its length, before any
 	// allocation, and answered with CodeTooLarge. Zero means 4 MiB.
@@ -106,6 +122,9 @@ func DefaultConfig() Config {
 // Clone returns a copy of c that shares no slices with it.
 func (c Config) Clone() Config {
 	c.Codecs = append([]codec.Codec(nil), c.Codecs...)
+	c.Formats = append([]wire.Format(nil), c.Formats...)
+	c.Filters = append([]wire.Filter(nil), c.Filters...)
+	c.DefaultFilters = append([]string(nil), c.DefaultFilters...)
 	if c.TLSConfig != nil {
 		c.TLSConfig = c.TLSConfig.Clone()
 	}

@@ -51,19 +51,23 @@ type conn struct {
 	reason    atomic.Pointer[Status] // a reason set before a delayed close
 }
 
-func newConn(s *Session, nc net.Conn) *conn {
+// newConn wraps nc, read through br (nil: a new one), speaking format f.
+func newConn(s *Session, nc net.Conn, br *bufio.Reader, f wire.Format) *conn {
 	e := s.ep
+	if br == nil {
+		br = newReader(nc)
+	}
 	c := &conn{
 		s:       s,
 		ep:      e,
 		nc:      nc,
-		br:      bufio.NewReaderSize(nc, 32<<10),
+		br:      br,
 		pending: make(map[uint32]*outCall),
 		inbound: make(map[uint32]*inbound),
 		pushes:  make(map[*inbound]struct{}),
 		closed:  make(chan struct{}),
 	}
-	c.framer = e.format.NewFramer(c.br, wire.Options{
+	c.framer = f.NewFramer(c.br, wire.Options{
 		MaxMessageSize: e.cfg.MaxMessageSize,
 		Client:         s.dialed,
 		Interim:        c.w.sendRaw,
@@ -206,3 +210,5 @@ func (c *conn) maybeDrained() {
 		c.w.closeWhenFlushed()
 	}
 }
+
+func newReader(nc net.Conn) *bufio.Reader { return bufio.NewReaderSize(nc, 32<<10) }

@@ -36,7 +36,7 @@ func (e *Endpoint) connect(ctx context.Context, s *Session, redial bool) (*conn,
 		e.runAfterDialFail(s.addr, st, redial)
 		return nil, st
 	}
-	c := newConn(s, nc)
+	c := newConn(s, nc, nil, e.format)
 	if !redial {
 		s.id = nc.LocalAddr().String() // published below, once AfterDial lets it in
 	}

@@ -27,6 +27,8 @@ type Endpoint struct {
 	codecs       *codec.Set
 	defaultCodec codec.Codec
 	format       wire.Format
+	formats      []wire.Format // served on one port when two or more
+	filters      *filterSet
 	transport    transport.Transport
 	log          *slog.Logger
 	limit        *limiter
@@ -88,6 +90,19 @@ func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
 	}
 	if e.format == nil {
 		e.format = raw.Format{}
+	}
+	if len(cfg.Formats) == 1 {
+		e.format = cfg.Formats[0]
+	} else if len(cfg.Formats) > 1 {
+		for _, f := range cfg.Formats {
+			if _, ok := f.(wire.Sniffer); !ok {
+				return nil, fmt.Errorf("rpc: config: format %q cannot be told from its first bytes (no wire.Sniffer)", f.Name())
+			}
+		}
+		e.formats = cfg.Formats
+	}
+	if e.filters, err = newFilterSet(cfg.Filters, cfg.DefaultFilters); err != nil {
+		return nil, err
 	}
 	if e.transport == nil {
 		e.transport = transport.Net{}

@@ -25,6 +25,7 @@ type inbound struct {
 
 	replyMeta  wire.Metadata
 	replyCodec byte
+	scratch    [2]*[]byte // filter buffers from bodyPool, when filters are used
 	start      time.Time
 
 	mu       sync.Mutex
@@ -111,3 +112,37 @@ func (in *inbound) endLocked(err error) {
 
 // String makes the context print usefully.
 func (in *inbound) String() string { return "rpc.CallCtx(" + in.w.Method + ")" }
+
+// unfilter undoes the request's transfer filters, so that hooks, the
+// handler and RawBody see the plain body.
+func (in *inbound) unfilter() error {
+	if len(in.w.Filters) == 0 || len(in.w.Body) == 0 {
+		return nil
+	}
+	var bufs [2][]byte
+	for i := range in.scratch {
+		if in.scratch[i] == nil {
+			in.scratch[i] = getBody()
+		}
+		bufs[i] = *in.scratch[i]
+	}
+	plain, err := in.conn.ep.filters.undo(in.w.Filters, in.w.Body, in.conn.ep.cfg.MaxMessageSize, &bufs)
+	for i := range bufs {
+		*in.scratch[i] = bufs[i]
+	}
+	if err != nil {
+		return err
+	}
+	in.w.Body = plain
+	return nil
+}
+
+// releaseScratch gives the filter buffers back.
+func (in *inbound) releaseScratch() {
+	for i, b := range in.scratch {
+		if b != nil {
+			putBody(b)
+			in.scratch[i] = nil
+		}
+	}
+}

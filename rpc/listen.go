@@ -159,8 +159,19 @@ func (e *Endpoint) accept(nc net.Conn) (*conn, error) {
 			return nil, WrapStatus(CodeConnClosed, "handshake", err)
 		}
 	}
+	br := newReader(nc)
+	format := e.format
+	if len(e.formats) > 1 {
+		f, err := e.sniff(nc, br)
+		if err != nil {
+			nc.Close()
+			e.log.Warn("rpc: connection speaks no served format; closed", "remote", nc.RemoteAddr().String(), "err", err)
+			return nil, WrapStatus(CodeBadMessage, "sniff", err)
+		}
+		format = f
+	}
 	s := newSession(e, false, "")
-	c := newConn(s, nc)
+	c := newConn(s, nc, br, format)
 	if !e.trackConn(c) {
 		nc.Close()
 		s.cancel()

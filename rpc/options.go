@@ -13,6 +13,8 @@ type callOptions struct {
 	codec        string
 	replyMeta    *Metadata
 	waitForReady bool
+	filters      []string
+	filtersSet   bool
 }
 
 type optionFunc func(*callOptions)
@@ -29,6 +31,14 @@ func WithMeta(key, value string) CallOption {
 // reply comes back in the same codec. An unknown name fails with CodeCodec.
 func WithCodec(name string) CallOption {
 	return optionFunc(func(o *callOptions) { o.codec = name })
+}
+
+// WithFilters applies the named transfer filters (from Config.Filters), in
+// order, to the body of the call or push instead of Config.DefaultFilters;
+// with no names, none. The reply comes back through the same filters. An
+// unknown name fails with CodeInvalidArgument.
+func WithFilters(names ...string) CallOption {
+	return optionFunc(func(o *callOptions) { o.filters, o.filtersSet = names, true })
 }
 
 // WithReplyMeta stores the reply's metadata in md when the call returns.

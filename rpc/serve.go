@@ -128,6 +128,10 @@ func (c *conn) runCall(in *inbound) (reply any, err error) {
 	if err := in.Err(); err != nil && !errors.Is(err, errPeerGone) {
 		return nil, err
 	}
+	if err := in.unfilter(); err != nil {
+		c.logRefused(in, StatusOf(err))
+		return nil, err
+	}
 	ps := in.h.plugins
 	if err := ps.runBeforeReadCallBody(&in.msg); err != nil {
 		return nil, err
@@ -167,6 +171,7 @@ func (c *conn) servePush(in *inbound) {
 	}
 	c.logHandled(in, StatusOf(err))
 	in.cancel(errHandlerReturned)
+	in.releaseScratch()
 	putWire(in.w)
 	c.maybeDrained()
 }
@@ -174,6 +179,9 @@ func (c *conn) servePush(in *inbound) {
 // runPush decodes the body and runs the handler; ran says whether the
 // handler ran, so that its error is told apart from a refusal.
 func (c *conn) runPush(in *inbound) (ran bool, err error) {
+	if err := in.unfilter(); err != nil {
+		return false, err
+	}
 	ps := in.h.plugins
 	if err := ps.runBeforeReadPushBody(&in.msg); err != nil {
 		return false, err
@@ -227,6 +235,7 @@ func (c *conn) done(in *inbound) {
 func (c *conn) finishCall(in *inbound, reply any, err error) {
 	defer func() {
 		in.cancel(errHandlerReturned)
+		in.releaseScratch()
 		putWire(in.w)
 		c.maybeDrained()
 	}()
@@ -277,11 +286,13 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 // encodeReply encodes the reply body in the reply codec: the one the
 // handler chose, else the request's, else the endpoint's default.
 func (c *conn) encodeReply(in *inbound, r *wire.Message, bp *[]byte, reply any) *Status {
-	id := in.replyCodec
-	if id == 0 {
-		id = in.w.Codec
+	cd := c.ep.codecs.ByID(in.replyCodec)
+	if cd == nil {
+		cd = c.ep.codecs.ByID(in.w.Accept)
 	}
-	cd := c.ep.codecs.ByID(id)
+	if cd == nil {
+		cd = c.ep.codecs.ByID(in.w.Codec)
+	}
 	if cd == nil {
 		cd = c.ep.defaultCodec
 	}
@@ -289,6 +300,22 @@ func (c *conn) encodeReply(in *inbound, r *wire.Message, bp *[]byte, reply any) 
 	*bp = body
 	if err != nil {
 		return StatusOf(err)
+	}
+	if fs := c.ep.filters.chain(in.w.Filters); len(fs) > 0 && len(body) > 0 {
+		var bufs [2][]byte
+		for i := range in.scratch {
+			if in.scratch[i] == nil {
+				in.scratch[i] = getBody()
+			}
+			bufs[i] = *in.scratch[i]
+		}
+		body, r.Filters, err = applyFilters(fs, body, &bufs, r.Filters[:0])
+		for i := range bufs {
+			*in.scratch[i] = bufs[i]
+		}
+		if err != nil {
+			return StatusOf(err)
+		}
 	}
 	r.Body, r.Codec = body, cid
 	return nil
@@ -307,6 +334,7 @@ func (c *conn) dropPush(in *inbound, err error, answered bool) {
 	if c.acksPushes && !answered {
 		c.replyStatus(in.w.Seq, st)
 	}
+	in.releaseScratch()
 	in.cancel(errHandlerReturned)
 	putWire(in.w)
 	c.maybeDrained()

@@ -62,3 +62,17 @@ type framer struct {
 	// methods interns method names; only ReadMessage uses it.
 	methods map[string]string
 }
+
+// Sniff recognises a raw stream: a length prefix followed by the version
+// byte 0x01.
+func (Format) Sniff(prefix []byte) wire.SniffResult {
+	if len(prefix) < lenSize+1 {
+		return wire.NeedMore
+	}
+	if prefix[lenSize] == Version {
+		return wire.Yes
+	}
+	return wire.No
+}
+
+var _ wire.Sniffer = Format{}
