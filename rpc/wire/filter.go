@@ -7,7 +7,14 @@ import "errors"
 // frame lists the ids of those applied, in order, and the receiver undoes
 // them in reverse.
 //
-// A Filter must be safe for concurrent use.
+// A Filter must be safe for concurrent use. On error Encode and Decode
+// return dst unchanged; dst must not overlap the input. A limit of zero or
+// less means DefaultMaxMessageSize. A filter error concerns one message: the
+// rpc layer answers it with a status and the connection stays usable.
+//
+// Filters see only the body: a sealed body is not bound to its frame (type,
+// seq, method), so a filter cannot stop an attacker on the wire from
+// replaying a sealed body in another frame. Use TLS for that.
 type Filter interface {
 	// ID is the byte that names the filter in a frame; never 0.
 	ID() byte
