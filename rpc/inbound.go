@@ -23,6 +23,7 @@ type inbound struct {
 	msg   Message // the hook view of the request
 	reply Message // the hook view of the reply
 
+	admitted   bool // it holds handler places and counts as in flight
 	replyMeta  wire.Metadata
 	replyCodec byte
 	scratch    [2]*[]byte // filter buffers from bodyPool, when filters are used

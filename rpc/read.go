@@ -177,7 +177,11 @@ func (c *conn) badFrame(me *wire.MessageError) {
 			oc.done <- struct{}{}
 			c.maybeDrained()
 		}
-	case wire.TypePush, wire.TypeCancel, wire.TypeGoAway, wire.TypeGoAwayAck:
+	case wire.TypePush:
+		if c.acksPushes {
+			c.replyStatus(me.Seq, st) // the format answers every push
+		}
+	case wire.TypeCancel, wire.TypeGoAway, wire.TypeGoAwayAck:
 		// Nothing to answer; the frame is dropped.
 	default:
 		c.abort(st)

@@ -73,6 +73,7 @@ func (c *conn) admit(in *inbound) bool {
 		return false
 	}
 	c.active.Add(1)
+	in.admitted = true
 	c.imu.Lock()
 	if in.w.Type == wire.TypeCall {
 		c.inbound[in.w.Seq] = in
@@ -112,13 +113,11 @@ func (c *conn) refuseCall(in *inbound, st *Status) {
 
 func (c *conn) serveCall(in *inbound) {
 	if err := c.acquire(in); err != nil {
-		c.done(in)
 		c.refuseCall(in, StatusOf(err))
 		return
 	}
 	reply, err := c.runCall(in)
 	c.releaseSlots()
-	c.done(in)
 	c.finishCall(in, reply, err)
 }
 
@@ -154,13 +153,11 @@ func (c *conn) runCall(in *inbound) (reply any, err error) {
 
 func (c *conn) servePush(in *inbound) {
 	if err := c.acquire(in); err != nil {
-		c.done(in)
 		c.dropPush(in, err, true)
 		return
 	}
 	ran, err := c.runPush(in)
 	c.releaseSlots()
-	c.done(in)
 	switch {
 	case err != nil && !ran:
 		c.dropPush(in, err, true)
@@ -170,10 +167,7 @@ func (c *conn) servePush(in *inbound) {
 		c.ep.log.Warn("rpc: push handler failed", "method", in.w.Method, "remote", c.remote(), "err", err)
 	}
 	c.logHandled(in, StatusOf(err))
-	in.cancel(errHandlerReturned)
-	in.releaseScratch()
-	putWire(in.w)
-	c.maybeDrained()
+	c.release(in)
 }
 
 // runPush decodes the body and runs the handler; ran says whether the
@@ -217,28 +211,32 @@ func (c *conn) recoverHandler(in *inbound, err *error) {
 
 var errHandlerReturned = fmt.Errorf("rpc: handler returned")
 
-// done ends a handler's turn: unregisters it and lets a draining
-// connection close.
-func (c *conn) done(in *inbound) {
-	c.imu.Lock()
-	if in.w.Type == wire.TypeCall {
-		delete(c.inbound, in.w.Seq)
-	} else {
-		delete(c.pushes, in)
+// release ends a call's or push's turn once its reply, if any, is queued:
+// its context ends, its buffers go back, and an admitted one stops counting
+// as in flight, so that a draining connection may close. Counting a call
+// until its reply is queued is what keeps a drain from closing the
+// connection under a reply on its way.
+func (c *conn) release(in *inbound) {
+	in.cancel(errHandlerReturned)
+	in.releaseScratch()
+	if in.admitted {
+		c.imu.Lock()
+		if in.w.Type == wire.TypeCall {
+			delete(c.inbound, in.w.Seq)
+		} else {
+			delete(c.pushes, in)
+		}
+		c.imu.Unlock()
+		c.active.Add(-1)
 	}
-	c.imu.Unlock()
-	c.active.Add(-1)
+	putWire(in.w)
+	c.maybeDrained()
 }
 
 // finishCall sends the reply, runs the reply hooks, logs, and releases the
 // request. err, if not nil, is sent instead of reply.
 func (c *conn) finishCall(in *inbound, reply any, err error) {
-	defer func() {
-		in.cancel(errHandlerReturned)
-		in.releaseScratch()
-		putWire(in.w)
-		c.maybeDrained()
-	}()
+	defer c.release(in)
 	ps := c.ep.plugins
 	if in.h != nil {
 		ps = in.h.plugins
@@ -334,10 +332,7 @@ func (c *conn) dropPush(in *inbound, err error, answered bool) {
 	if c.acksPushes && !answered {
 		c.replyStatus(in.w.Seq, st)
 	}
-	in.releaseScratch()
-	in.cancel(errHandlerReturned)
-	putWire(in.w)
-	c.maybeDrained()
+	c.release(in)
 }
 
 // logHandled writes the per-call log lines that Config asks for.
