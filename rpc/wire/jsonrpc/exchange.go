@@ -1,0 +1,852 @@
+package jsonrpc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/dmicro-go/dmicro/internal/bufpool"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// The error codes of the JSON-RPC 2.0 specification.
+const (
+	ParseError     = -32700
+	InvalidRequest = -32600
+	MethodNotFound = -32601
+	InvalidParams  = -32602
+	InternalError  = -32603
+	// ServerError is the first of the codes -32000 to -32099 that the
+	// specification reserves for implementation-defined server errors;
+	// this package answers with it every status code that has no closer
+	// match.
+	ServerError = -32000
+)
+
+// codecJSON is the id of the JSON body codec, the only one JSON-RPC carries.
+const codecJSON = 'j'
+
+const (
+	// maxCachedMethods caps the number of interned method names per Exchange.
+	maxCachedMethods = 256
+	// maxCachedMethodLen caps the length of an interned method name.
+	maxCachedMethodLen = 256
+	// maxKeptRecords is the largest batch whose member list an Exchange
+	// keeps for the next value.
+	maxKeptRecords = 64
+)
+
+// errParse marks the MessageError of a value that is not JSON, after which
+// a stream cannot be resynchronised.
+var errParse = errors.New("jsonrpc: parse error")
+
+// Exchange is the JSON-RPC state of one connection: it turns JSON-RPC
+// values (a request, a response, or a batch of them) into wire messages
+// and encodes the rpc layer's replies as the matching response values. The
+// stream [Format]'s framer is built on it, and so can be a format that
+// carries one JSON-RPC value per message of another protocol (a request
+// or response body of HTTP POST).
+//
+// The reading side gives each value to [Exchange.Decode] or
+// [Exchange.DecodePooled], then calls [Exchange.Next] until it returns
+// io.EOF. Every call and every member that breaks the specification gets a
+// seq, from the function given to [NewExchange], that the Exchange
+// remembers with the request's id. The writing side encodes each reply to
+// such a seq with [Exchange.Reply], which returns the whole response value
+// once every call of the value has been answered, and encodes this side's
+// own calls and notifications with [Exchange.Request].
+//
+// Decode, DecodePooled, Refuse and Next must be called by one goroutine at
+// a time, and Reply and Request by one goroutine at a time; the two sides
+// may run concurrently.
+type Exchange struct {
+	next  func() uint32
+	limit int
+
+	// The reading side's state.
+	val     []byte   // the value being read
+	own     *[]byte  // the pooled buffer that holds val, if the Exchange owns it
+	recs    []record // val's members
+	pos     int      // the next member Next returns
+	methods map[string]string
+
+	mu    sync.Mutex
+	calls map[uint32]entry // seqs waiting for the rpc layer's reply
+}
+
+// NewExchange returns an Exchange whose seqs come from next and whose
+// values, in both directions, are at most limit bytes (zero or less means
+// wire.DefaultMaxMessageSize). next is called only by the reading side; a
+// seq it returns that is 0 or still waiting for its reply is skipped.
+func NewExchange(next func() uint32, limit int) *Exchange {
+	if limit <= 0 {
+		limit = wire.DefaultMaxMessageSize
+	}
+	return &Exchange{
+		next:    next,
+		limit:   limit,
+		methods: make(map[string]string),
+		calls:   make(map[uint32]entry),
+	}
+}
+
+// kind says what a member of a value becomes.
+type kind uint8
+
+const (
+	kCall     kind = iota + 1 // a request with an id: a TypeCall
+	kPush                     // a notification: a TypePush
+	kReply                    // a response: a TypeReply
+	kAnswer                   // a broken request: a MessageError to answer
+	kBadReply                 // a broken response: a MessageError for the call
+)
+
+// record is one member of the value being read.
+type record struct {
+	kind    kind
+	seq     uint32
+	o       object
+	body    span // a request's body: its params, or their element when unwrapped
+	timeout time.Duration
+	code    int32 // kReply: the status code of an error response; kAnswer: the MessageError's code
+	msg     span  // kReply: the error response's message token
+	err     error // kAnswer, kBadReply: the MessageError's Err
+}
+
+// object holds the members of a request or response object that this
+// package reads; the others are ignored.
+type object struct {
+	jsonrpc, method, params, id, meta, timeout, unwrap, result, error span
+	dup                                                               string // a member name given twice
+}
+
+// entry is what the writing side needs to answer a seq.
+type entry struct {
+	b      *batch // nil for a value that is a single request
+	idx    int    // the position among the batch's answered members
+	spec   int    // not 0: answer with this error code, whatever the reply says
+	code   int32  // with spec: the status code for the error's data
+	detail string // with spec: what was wrong
+	id     idBytes
+}
+
+// batch collects the responses to a batch's members.
+type batch struct {
+	left  int    // replies still to come
+	size  int    // the size of the response array so far
+	out   []byte // the member responses, in the order they came
+	spans []span // where each member's response is in out, in request order
+}
+
+// idBytes is a request's id as it came, or null; short ids are kept
+// inline so that remembering one costs no allocation.
+type idBytes struct {
+	n    uint8
+	a    [38]byte
+	long []byte
+}
+
+func makeID(tok []byte) (id idBytes) {
+	if len(tok) <= len(id.a) {
+		id.n = uint8(copy(id.a[:], tok))
+	} else {
+		id.long = append([]byte(nil), tok...)
+	}
+	return id
+}
+
+var nullID = makeID([]byte("null"))
+
+func (id *idBytes) bytes() []byte {
+	if id.long != nil {
+		return id.long
+	}
+	return id.a[:id.n]
+}
+
+// Decode starts reading value, one JSON text: a request, a response, or a
+// batch. value must not change until Next has returned io.EOF; message
+// bodies are copies in pooled buffers that the messages hold. What was left
+// of the previous value is dropped.
+//
+// Decode returns the number of members of value that will be answered
+// (calls, and requests that break the specification); when it is 0 the
+// value gets no response at all (a notification, a batch of them, or
+// responses).
+func (x *Exchange) Decode(value []byte) int {
+	x.drop()
+	return x.decode(value)
+}
+
+// DecodePooled is Decode for a value held in buf, a slice from this
+// module's frame pool (internal/bufpool) whose length is the value's. The
+// Exchange owns buf from then on: the last message of the value holds it
+// (its Body points into it, and Release gives it back), or the Exchange
+// gives it back once it is no longer needed.
+func (x *Exchange) DecodePooled(buf *[]byte) int {
+	x.drop()
+	x.own = buf
+	return x.decode(*buf)
+}
+
+// Refuse starts a value that could not be read whole, so that the next
+// Next returns a *wire.MessageError for it; prefix is the part that was
+// read, if any (it may be nil, and is not kept).
+//
+// When reason wraps wire.ErrTooLarge, the answer is an Invalid Request
+// error whose data carries status code wire.CodeTooLarge, with the
+// request's id when the prefix holds it whole (this package writes the id
+// before the params for that reason); when the prefix shows a response to
+// one of this side's calls, the MessageError has Type wire.TypeReply and
+// that call's seq instead, and nothing is answered. Otherwise the value is
+// answered as a Parse error with a null id. Refuse returns the number of
+// answers the value will get, 0 or 1.
+func (x *Exchange) Refuse(prefix []byte, reason error) int {
+	x.drop()
+	if errors.Is(reason, wire.ErrTooLarge) {
+		return x.tooLarge(prefix, reason)
+	}
+	err := fmt.Errorf("%w: %w", errParse, reason)
+	if !errors.Is(reason, wire.ErrMalformed) {
+		err = fmt.Errorf("%w: %w", err, wire.ErrMalformed)
+	}
+	return x.answer(ParseError, wire.CodeBadMessage, reason.Error(), nullID, err)
+}
+
+// tooLarge makes the value a single member refused for its size; prefix is
+// its beginning.
+func (x *Exchange) tooLarge(prefix []byte, err error) int {
+	id, response := prefixID(prefix)
+	if response {
+		seq, _ := seqOf(prefix[id.s:id.e])
+		x.recs = append(x.recs, record{kind: kBadReply, seq: seq, err: err})
+		return 0
+	}
+	e := nullID
+	if id.ok() {
+		e = makeID(prefix[id.s:id.e])
+	}
+	return x.answer(InvalidRequest, wire.CodeTooLarge, "request too large", e, err)
+}
+
+// prefixID looks for the "id" of the object that starts b, of which b may
+// be only the beginning, among the members b holds whole. response reports
+// an id found in a response ("result" or "error" seen, "method" not).
+func prefixID(b []byte) (id span, response bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return span{}, false
+	}
+	method, result := false, false
+	defer func() { response = id.ok() && result && !method }()
+	for i++; ; i++ { // i++: past the '{' or the ','
+		i = skipSpace(b, i)
+		if i >= len(b) || b[i] != '"' {
+			return id, false
+		}
+		k, err := validString(b, i)
+		if err != nil {
+			return id, false
+		}
+		key := b[i:k]
+		i = skipSpace(b, k)
+		if i >= len(b) || b[i] != ':' {
+			return id, false
+		}
+		var kb [64]byte
+		name := string(memberName(key, &kb))
+		switch name {
+		case "method":
+			method = true
+		case "result", "error":
+			result = true
+		}
+		v := skipSpace(b, i+1)
+		end, err := validValue(b, v)
+		if err != nil || end >= len(b) { // a value the cut may have shortened
+			return id, false
+		}
+		if name == "id" && validID(b, span{v, end}) {
+			id = span{v, end}
+		}
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ',' {
+			return id, false
+		}
+	}
+}
+
+// drop ends the value being read, if any.
+func (x *Exchange) drop() {
+	if x.own != nil {
+		bufpool.Put(x.own)
+		x.own = nil
+	}
+	x.val = nil
+	if cap(x.recs) > maxKeptRecords {
+		x.recs = nil
+	}
+	x.recs, x.pos = x.recs[:0], 0
+}
+
+// decode classifies the members of b and registers those to be answered.
+func (x *Exchange) decode(b []byte) int {
+	x.val = b
+	if len(b) > x.limit {
+		return x.tooLarge(b, fmt.Errorf("jsonrpc: value is %d bytes, limit %d: %w", len(b), x.limit, wire.ErrTooLarge))
+	}
+	if err := validate(b); err != nil {
+		if err == errTooDeep {
+			return x.answer(InvalidRequest, wire.CodeBadMessage, err.Error(), nullID,
+				fmt.Errorf("jsonrpc: invalid request: %w: %w", err, wire.ErrMalformed))
+		}
+		return x.answer(ParseError, wire.CodeBadMessage, err.Error(), nullID, fmt.Errorf("%w: %w: %w", errParse, err, wire.ErrMalformed))
+	}
+	i := skipSpace(b, 0)
+	switch b[i] {
+	case '{':
+		end := len(b) // validate saw one value: it ends with b's last non-space byte
+		for isSpace(b[end-1]) {
+			end--
+		}
+		x.recs = append(x.recs, classify(b, span{i, end}))
+		r := &x.recs[0]
+		if r.kind != kCall && r.kind != kAnswer {
+			return 0
+		}
+		e := entry{id: nullID}
+		if r.kind == kAnswer {
+			e.spec, e.code, e.detail = InvalidRequest, r.code, r.msgDetail()
+		}
+		if r.o.id.ok() && validID(b, r.o.id) {
+			e.id = makeID(b[r.o.id.s:r.o.id.e])
+		}
+		x.mu.Lock()
+		r.seq = x.registerLocked(&e)
+		x.mu.Unlock()
+		return 1
+	case '[':
+		it := iter{b: b, i: i + 1}
+		answered := 0
+		for {
+			v, ok := it.elem()
+			if !ok {
+				break
+			}
+			r := classify(b, v)
+			if r.kind == kCall || r.kind == kAnswer {
+				answered++
+			}
+			x.recs = append(x.recs, r)
+		}
+		if len(x.recs) == 0 {
+			return x.answer(InvalidRequest, wire.CodeBadMessage, "empty batch", nullID,
+				fmt.Errorf("jsonrpc: invalid request: empty batch: %w", wire.ErrMalformed))
+		}
+		if answered == 0 {
+			return 0
+		}
+		bt := &batch{left: answered, size: 2, spans: make([]span, answered)}
+		idx := 0
+		x.mu.Lock()
+		for k := range x.recs {
+			r := &x.recs[k]
+			if r.kind != kCall && r.kind != kAnswer {
+				continue
+			}
+			e := entry{b: bt, idx: idx, id: nullID}
+			idx++
+			if r.kind == kAnswer {
+				e.spec, e.code, e.detail = InvalidRequest, r.code, r.msgDetail()
+			}
+			if r.o.id.ok() && validID(b, r.o.id) {
+				e.id = makeID(b[r.o.id.s:r.o.id.e])
+			}
+			r.seq = x.registerLocked(&e)
+		}
+		x.mu.Unlock()
+		return answered
+	}
+	return x.answer(InvalidRequest, wire.CodeBadMessage, "not an object or an array", nullID,
+		fmt.Errorf("jsonrpc: invalid request: not an object or an array: %w", wire.ErrMalformed))
+}
+
+// answer makes the value a single member that breaks the specification:
+// Next returns a MessageError with err and status code, and the answer
+// is error spec with id.
+func (x *Exchange) answer(spec int, code int32, detail string, id idBytes, err error) int {
+	e := entry{spec: spec, code: code, detail: detail, id: id}
+	x.mu.Lock()
+	seq := x.registerLocked(&e)
+	x.mu.Unlock()
+	x.recs = append(x.recs, record{kind: kAnswer, seq: seq, code: code, err: err})
+	return 1
+}
+
+// registerLocked remembers e under a new seq and returns the seq.
+func (x *Exchange) registerLocked(e *entry) uint32 {
+	for tries := 0; ; tries++ {
+		seq := x.next()
+		if _, taken := x.calls[seq]; (seq == 0 || taken) && tries < 1<<20 {
+			continue
+		}
+		x.calls[seq] = *e
+		return seq
+	}
+}
+
+// msgDetail returns what was wrong with a kAnswer member.
+func (r *record) msgDetail() string {
+	var ie *invalidError
+	if errors.As(r.err, &ie) {
+		return ie.detail
+	}
+	return ""
+}
+
+// invalidError reports a member that is JSON but not a valid request.
+type invalidError struct{ detail string }
+
+func (e *invalidError) Error() string { return "jsonrpc: invalid request: " + e.detail }
+func (e *invalidError) Unwrap() error { return wire.ErrMalformed }
+
+// invalid returns a kAnswer record for a member that breaks the
+// specification.
+func invalid(o object, detail string) record {
+	return record{kind: kAnswer, o: o, code: wire.CodeBadMessage, err: &invalidError{detail}}
+}
+
+// classify decides what the member v of b (valid JSON) is.
+func classify(b []byte, v span) record {
+	if b[v.s] != '{' {
+		return invalid(object{}, "not an object")
+	}
+	var o object
+	it := iter{b: b, i: v.s + 1}
+	for {
+		k, val, ok := it.member()
+		if !ok {
+			break
+		}
+		var kb [64]byte
+		var p *span
+		switch string(memberName(b[k.s:k.e], &kb)) {
+		case "jsonrpc":
+			p = &o.jsonrpc
+		case "method":
+			p = &o.method
+		case "params":
+			p = &o.params
+		case "id":
+			p = &o.id
+		case "meta":
+			p = &o.meta
+		case "timeout_ms":
+			p = &o.timeout
+		case "unwrap":
+			p = &o.unwrap
+		case "result":
+			p = &o.result
+		case "error":
+			p = &o.error
+		}
+		if p != nil && p.ok() && o.dup == "" {
+			o.dup = unquote(b[k.s:k.e])
+		}
+		if p != nil {
+			*p = val
+		}
+	}
+	switch {
+	case o.method.ok():
+		return classifyRequest(b, o)
+	case o.result.ok() || o.error.ok():
+		return classifyResponse(b, o)
+	}
+	return invalid(o, `neither "method" nor "result" nor "error"`)
+}
+
+// classifyRequest checks a request object.
+func classifyRequest(b []byte, o object) record {
+	tok := func(sp span) []byte { return b[sp.s:sp.e] }
+	switch {
+	case o.dup != "":
+		return invalid(o, strconv.Quote(o.dup)+" appears twice")
+	case !o.jsonrpc.ok():
+		return invalid(o, `missing "jsonrpc"`)
+	case b[o.jsonrpc.s] != '"' || !stringIs(tok(o.jsonrpc), "2.0"):
+		return invalid(o, `"jsonrpc" must be "2.0"`)
+	case b[o.method.s] != '"':
+		return invalid(o, `"method" must be a string`)
+	case o.params.ok() && b[o.params.s] != '[' && b[o.params.s] != '{':
+		return invalid(o, `"params" must be an array or an object`)
+	case o.id.ok() && !validID(b, o.id):
+		return invalid(o, `"id" must be a string, a number or null`)
+	case o.meta.ok() && !validMeta(b, o.meta):
+		return invalid(o, `"meta" must be an object whose values are strings`)
+	}
+	r := record{kind: kPush, o: o, body: o.params}
+	if o.unwrap.ok() {
+		switch string(tok(o.unwrap)) {
+		case "false":
+		case "true":
+			// The body is the params array's only element.
+			if !o.params.ok() || b[o.params.s] != '[' {
+				return invalid(o, `"unwrap" needs "params" to be an array of one value`)
+			}
+			it := iter{b: b, i: o.params.s + 1}
+			v, ok := it.elem()
+			if _, more := it.elem(); !ok || more {
+				return invalid(o, `"unwrap" needs "params" to be an array of one value`)
+			}
+			r.body = v
+		default:
+			return invalid(o, `"unwrap" must be true or false`)
+		}
+	}
+	if o.id.ok() {
+		r.kind = kCall
+	}
+	if o.timeout.ok() {
+		c := b[o.timeout.s]
+		if c != '-' && (c < '0' || c > '9') {
+			return invalid(o, `"timeout_ms" must be a number`)
+		}
+		r.timeout = timeoutOf(tok(o.timeout))
+	}
+	return r
+}
+
+// classifyResponse checks a response object.
+func classifyResponse(b []byte, o object) record {
+	seq, known := uint32(0), false
+	if o.id.ok() {
+		seq, known = seqOf(b[o.id.s:o.id.e])
+	}
+	r := record{kind: kReply, seq: seq, o: o}
+	bad := func(why string) record {
+		return record{kind: kBadReply, seq: seq, o: o, err: fmt.Errorf("jsonrpc: invalid response: %s: %w", why, wire.ErrMalformed)}
+	}
+	switch {
+	case o.dup != "":
+		return bad(strconv.Quote(o.dup) + " appears twice")
+	case !o.jsonrpc.ok() || b[o.jsonrpc.s] != '"' || !stringIs(b[o.jsonrpc.s:o.jsonrpc.e], "2.0"):
+		return bad(`"jsonrpc" must be "2.0"`)
+	case !o.id.ok():
+		return bad(`missing "id"`)
+	case o.result.ok() && o.error.ok():
+		return bad(`both "result" and "error"`)
+	case o.meta.ok() && !validMeta(b, o.meta):
+		return bad(`"meta" must be an object whose values are strings`)
+	case !known:
+		// Not an id this side sends: the peer could not read the
+		// request's id (null), or it answers something else.
+		what := "an id that is not one of this side's calls"
+		if b[o.id.s] == 'n' {
+			what = "a null id"
+		}
+		if o.error.ok() && b[o.error.s] == '{' {
+			var msg span
+			code, _, _ := errorMembers(b, o.error, &msg)
+			if msg.ok() {
+				return bad(fmt.Sprintf("error %d (%s) with %s", code, unquote(b[msg.s:msg.e]), what))
+			}
+		}
+		return bad("a response with " + what)
+	case o.result.ok():
+		return r
+	}
+	if b[o.error.s] != '{' {
+		return bad(`"error" must be an object`)
+	}
+	code, dataCode, ok := errorMembers(b, o.error, &r.msg)
+	if !ok {
+		return bad(`"error" must have an integer "code" and a string "message"`)
+	}
+	r.code = dataCode
+	if r.code == 0 {
+		r.code = statusOf(code)
+	}
+	return r
+}
+
+// errorMembers reads the error object at sp: its code, its data's code (0
+// when absent or not a non-zero int32) and, into msg, its message. ok
+// reports whether the code is an integer and the message a string.
+func errorMembers(b []byte, sp span, msg *span) (code int64, dataCode int32, ok bool) {
+	var c, data span
+	it := iter{b: b, i: sp.s + 1}
+	for {
+		k, v, more := it.member()
+		if !more {
+			break
+		}
+		var kb [64]byte
+		switch string(memberName(b[k.s:k.e], &kb)) {
+		case "code":
+			c = v
+		case "message":
+			*msg = v
+		case "data":
+			data = v
+		}
+	}
+	if data.ok() && b[data.s] == '{' {
+		it := iter{b: b, i: data.s + 1}
+		for {
+			k, v, more := it.member()
+			if !more {
+				break
+			}
+			if stringIs(b[k.s:k.e], "code") {
+				if n, isInt := parseInt(b[v.s:v.e]); isInt && n != 0 && n >= math.MinInt32 && n <= math.MaxInt32 {
+					dataCode = int32(n)
+				} else {
+					dataCode = 0
+				}
+			}
+		}
+	}
+	if !c.ok() || !msg.ok() || b[msg.s] != '"' {
+		return 0, 0, false
+	}
+	code, ok = parseInt(b[c.s:c.e])
+	return code, dataCode, ok
+}
+
+// validID reports whether the value at sp may be a request id: a string,
+// a number or null.
+func validID(b []byte, sp span) bool {
+	c := b[sp.s]
+	return c == '"' || c == 'n' || c == '-' || c >= '0' && c <= '9'
+}
+
+// validMeta reports whether the value at sp is an object of strings.
+func validMeta(b []byte, sp span) bool {
+	if b[sp.s] != '{' {
+		return false
+	}
+	it := iter{b: b, i: sp.s + 1}
+	for {
+		_, v, ok := it.member()
+		if !ok {
+			return true
+		}
+		if b[v.s] != '"' {
+			return false
+		}
+	}
+}
+
+// parseInt parses a number token that is an integer, written without a
+// fraction or an exponent, within the range of int64.
+func parseInt(tok []byte) (int64, bool) {
+	neg := len(tok) > 0 && tok[0] == '-'
+	if neg {
+		tok = tok[1:]
+	}
+	if len(tok) == 0 || len(tok) > 19 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range tok {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int64(c - '0')
+		if n > (math.MaxInt64-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// seqOf returns the seq that an id this side sent stands for: a plain
+// integer from 1 to 2³²-1.
+func seqOf(tok []byte) (uint32, bool) {
+	if len(tok) == 0 || tok[0] == '-' || tok[0] == '0' {
+		return 0, false
+	}
+	n, ok := parseInt(tok)
+	if !ok || n > math.MaxUint32 {
+		return 0, false
+	}
+	return uint32(n), true
+}
+
+// timeoutOf turns a timeout_ms token into a timeout: at most the largest
+// duration, and at least 1ns, which stands for a deadline already passed.
+func timeoutOf(tok []byte) time.Duration {
+	if n, ok := parseInt(tok); ok {
+		if n > math.MaxInt64/int64(time.Millisecond) {
+			return math.MaxInt64
+		}
+		if n <= 0 {
+			return 1
+		}
+		return time.Duration(n) * time.Millisecond
+	}
+	ms, _ := strconv.ParseFloat(string(tok), 64) // ±Inf when out of range
+	ns := ms * float64(time.Millisecond)
+	switch {
+	case ns >= math.MaxInt64:
+		return math.MaxInt64
+	case ns < 1:
+		return 1
+	}
+	return time.Duration(ns)
+}
+
+// statusOf maps a JSON-RPC error code to the closest status code.
+func statusOf(code int64) int32 {
+	switch code {
+	case MethodNotFound:
+		return wire.CodeNotFound
+	case InvalidParams:
+		return wire.CodeInvalidArgument
+	case InvalidRequest, ParseError:
+		return wire.CodeBadMessage
+	case InternalError:
+		return wire.CodeInternal
+	}
+	return wire.CodeUnknown
+}
+
+// Next reads the next message of the value into m, which the caller has
+// Reset. A member that breaks the specification gives a *wire.MessageError
+// instead: one with Type wire.TypeCall for a request, whose Seq the rpc
+// layer answers with a reply that Reply turns into the JSON-RPC error, and
+// one with Type wire.TypeReply for a response (Seq is 0 when its id is not
+// one of this side's calls). Next returns io.EOF when the value has no
+// more members.
+func (x *Exchange) Next(m *wire.Message) error {
+	if x.pos >= len(x.recs) {
+		x.drop()
+		return io.EOF
+	}
+	r := &x.recs[x.pos]
+	x.pos++
+	last := x.pos == len(x.recs)
+	var err error
+	switch r.kind {
+	case kCall, kPush:
+		x.request(m, r, last)
+	case kReply:
+		x.response(m, r, last)
+	case kAnswer:
+		err = &wire.MessageError{Type: wire.TypeCall, Seq: r.seq, Code: r.code, Err: r.err}
+	case kBadReply:
+		err = &wire.MessageError{Type: wire.TypeReply, Seq: r.seq, Err: r.err}
+	}
+	if last {
+		x.drop()
+	}
+	return err
+}
+
+// request fills m from a call or notification.
+func (x *Exchange) request(m *wire.Message, r *record, last bool) {
+	b := x.val
+	m.Type, m.Seq = wire.TypePush, 0
+	if r.kind == kCall {
+		m.Type, m.Seq, m.Accept = wire.TypeCall, r.seq, codecJSON
+	}
+	m.Method = x.method(b[r.o.method.s:r.o.method.e])
+	m.Timeout = r.timeout
+	x.meta(m, r.o.meta)
+	if r.body.ok() {
+		x.body(m, r.body, last)
+	}
+}
+
+// response fills m from a response.
+func (x *Exchange) response(m *wire.Message, r *record, last bool) {
+	b := x.val
+	m.Type, m.Seq = wire.TypeReply, r.seq
+	x.meta(m, r.o.meta)
+	if r.o.error.ok() {
+		m.Code, m.Error = r.code, unquote(b[r.msg.s:r.msg.e])
+		return
+	}
+	x.body(m, r.o.result, last)
+}
+
+// body sets m's body to the value at sp, in the value's own buffer when
+// the Exchange owns it and no later member needs it, else in a copy.
+func (x *Exchange) body(m *wire.Message, sp span, last bool) {
+	m.Codec = codecJSON
+	if x.own != nil && last {
+		buf := x.own
+		x.own = nil
+		m.Hold(buf)
+		m.Body = (*buf)[sp.s:sp.e:sp.e]
+		return
+	}
+	buf := bufpool.Get(sp.e - sp.s)
+	copy(*buf, x.val[sp.s:sp.e])
+	m.Hold(buf)
+	m.Body = *buf
+}
+
+// meta appends the pairs of the meta object at sp, if any, to m.Meta. Keys
+// and values that need no decoding are slices of one string.
+func (x *Exchange) meta(m *wire.Message, sp span) {
+	if !sp.ok() {
+		return
+	}
+	b := x.val
+	var whole string
+	str := func(t span) string {
+		tok := b[t.s:t.e]
+		if !plain(tok) {
+			return unquote(tok)
+		}
+		if whole == "" {
+			whole = string(b[sp.s:sp.e])
+		}
+		return whole[t.s+1-sp.s : t.e-1-sp.s]
+	}
+	it := iter{b: b, i: sp.s + 1}
+	for {
+		k, v, ok := it.member()
+		if !ok {
+			return
+		}
+		key := str(k)
+		m.Meta.Append(key, str(v))
+	}
+}
+
+// method returns the routed path for a method token: the name with a
+// leading "/" added when it has none. Known names cost no allocation.
+func (x *Exchange) method(tok []byte) string {
+	if !plain(tok) {
+		name := unquote(tok)
+		if len(name) > 0 && name[0] == '/' {
+			return name
+		}
+		return "/" + name
+	}
+	name := tok[1 : len(tok)-1]
+	if s, ok := x.methods[string(name)]; ok {
+		return s
+	}
+	var s string
+	if len(name) > 0 && name[0] == '/' {
+		s = string(name)
+	} else {
+		s = "/" + string(name)
+	}
+	if len(x.methods) < maxCachedMethods && len(name) <= maxCachedMethodLen {
+		x.methods[string(name)] = s
+	}
+	return s
+}

@@ -1,0 +1,370 @@
+package jsonrpc
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/dmicro-go/dmicro/internal/bufpool"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// Format is JSON-RPC 2.0 over a byte stream: one JSON value after another.
+// Its zero value is ready to use.
+type Format struct{}
+
+var (
+	_ wire.Format  = Format{}
+	_ wire.Sniffer = Format{}
+)
+
+// Name returns "jsonrpc".
+func (Format) Name() string { return "jsonrpc" }
+
+// NewFramer returns a framer that reads JSON-RPC values from r and refuses
+// values larger than opts.Limit() in both directions. Both ends of a
+// connection may send requests, so opts.Client makes no difference.
+func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
+	f := &framer{r: r, limit: opts.Limit(), skipLimit: maxSkip}
+	f.x = NewExchange(f.nextSeq, f.limit)
+	return f
+}
+
+// Sniff recognises a stream that starts, after optional JSON whitespace,
+// with '{' followed by '"' or '}', or with '[' followed by the start of a
+// JSON value or ']': a JSON object or array, which is how every JSON-RPC
+// request and batch begins. A prefix of 16 bytes that is whitespace, or
+// '{' or '[' and whitespace, gives No and Yes respectively; a shorter one
+// gives NeedMore.
+func (Format) Sniff(prefix []byte) wire.SniffResult {
+	const most = 16
+	i := skipSpace(prefix, 0)
+	if i == len(prefix) {
+		if len(prefix) >= most {
+			return wire.No
+		}
+		return wire.NeedMore
+	}
+	open := prefix[i]
+	if open != '{' && open != '[' {
+		return wire.No
+	}
+	i = skipSpace(prefix, i+1)
+	if i == len(prefix) {
+		if len(prefix) >= most {
+			return wire.Yes
+		}
+		return wire.NeedMore
+	}
+	c := prefix[i]
+	if open == '{' {
+		if c == '"' || c == '}' {
+			return wire.Yes
+		}
+		return wire.No
+	}
+	if c == '{' || c == '[' || c == ']' || c == '"' || c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n' {
+		return wire.Yes
+	}
+	return wire.No
+}
+
+// framer reads and writes the JSON-RPC values of one connection. Its
+// Exchange keeps the state shared by the two sides under a mutex.
+type framer struct {
+	r     *bufio.Reader
+	limit int
+	x     *Exchange
+	seq   uint32 // the last seq given to a request; only the reader uses it
+	// skipLimit is maxSkip, which tests lower.
+	skipLimit int
+	// broken is set once the stream is out of step: every later read
+	// discards the input until the connection ends.
+	broken bool
+}
+
+// nextSeq gives out the connection's seqs; the Exchange skips those
+// still in use when the counter wraps.
+func (f *framer) nextSeq() uint32 {
+	f.seq++
+	return f.seq
+}
+
+// ReadMessage reads the next request, notification or response into m,
+// which the caller has Reset. The members of a batch come from successive
+// calls.
+//
+// A member that breaks the specification, and a value too large or not
+// JSON, gives a *wire.MessageError to be answered: its Type is
+// wire.TypeCall and its Seq the one whose reply AppendMessage turns into
+// the JSON-RPC error (or, for a response too large whose id shows which
+// call it answers, wire.TypeReply and that call's seq). A value over the
+// limit is skipped to its end without being stored, and the stream stays
+// in step. After a value that is not JSON, or when the stream ends inside
+// a value or more than 1 GiB of it had to be skipped, the stream is out of
+// step: the MessageError has Close set, and later calls discard the input
+// until the connection ends. io.EOF means the stream ended between values.
+func (f *framer) ReadMessage(m *wire.Message) error {
+	if f.broken {
+		return f.drain()
+	}
+	for {
+		err := f.x.Next(m)
+		if err == nil {
+			return nil
+		}
+		if err != io.EOF {
+			if me, ok := err.(*wire.MessageError); ok && errors.Is(me.Err, errParse) {
+				me.Close, f.broken = true, true
+			}
+			return err
+		}
+		buf, err := f.readValue()
+		if err != nil {
+			se, ok := err.(*scanError)
+			if !ok {
+				bufpool.Put(buf)
+				return err
+			}
+			var prefix []byte
+			if buf != nil {
+				prefix = *buf
+			}
+			f.x.Refuse(prefix, se.err)
+			bufpool.Put(buf)
+			err := f.x.Next(m)
+			if se.outOfStep {
+				err.(*wire.MessageError).Close, f.broken = true, true
+			}
+			return err
+		}
+		f.x.DecodePooled(buf)
+	}
+}
+
+// drain discards the input of a broken stream until it ends.
+func (f *framer) drain() error {
+	for {
+		if _, err := f.r.Discard(1 << 20); err != nil {
+			return err
+		}
+	}
+}
+
+// AppendMessage appends m's JSON-RPC value to dst: a call or notification
+// becomes a request object, a reply the response to the request it answers
+// (or, for a member of a batch, the batch's whole response once the last
+// member is answered, and nothing before). JSON-RPC has no cancels nor
+// go-aways: for them it appends nothing and returns nil. On any error dst
+// is returned unchanged; see Exchange.Reply and Exchange.Request.
+func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
+	switch m.Type {
+	case wire.TypeCall, wire.TypePush:
+		return f.x.Request(dst, m)
+	case wire.TypeReply:
+		out, _, err := f.x.Reply(dst, m)
+		return out, err
+	case wire.TypeCancel, wire.TypeGoAway, wire.TypeGoAwayAck:
+		return dst, nil
+	}
+	return dst, fmt.Errorf("jsonrpc: invalid message type %d: %w", uint8(m.Type), wire.ErrMalformed)
+}
+
+// scanError reports a value that cannot be read whole: too large (err
+// wraps wire.ErrTooLarge; readValue then returns the value's first bytes
+// too), not JSON, or cut off by the end of the stream. outOfStep reports
+// that the next value cannot be found.
+type scanError struct {
+	err       error
+	outOfStep bool
+}
+
+func (e *scanError) Error() string { return e.err.Error() }
+
+// maxSkip is how much of a value over the limit the framer skips to find
+// the next value before it gives up on the stream.
+const maxSkip = 1 << 30
+
+// readValue reads the next JSON value of the stream into a pooled buffer,
+// skipping the whitespace before it. It finds the value's end with a small
+// state machine that follows strings and nesting, without parsing, and
+// stores nothing beyond the limit: it skips the rest of a larger value. It
+// returns io.EOF when the stream ends before a value starts.
+func (f *framer) readValue() (*[]byte, error) {
+	for {
+		p, err := f.r.Peek(1)
+		if err != nil {
+			return nil, err
+		}
+		p, _ = f.r.Peek(f.r.Buffered())
+		k := skipSpace(p, 0)
+		f.r.Discard(k) // buffered: it cannot fail
+		if k < len(p) {
+			break
+		}
+	}
+	var sc scanner
+	var buf *[]byte
+	stored := 0
+	for {
+		p, err := f.r.Peek(1)
+		if err != nil {
+			if err == io.EOF && sc.scalar {
+				return buf, nil // a number or literal ends with the stream
+			}
+			bufpool.Put(buf)
+			if err == io.EOF {
+				return nil, &scanError{errors.New("unexpected end of the stream inside a value"), true}
+			}
+			return nil, err
+		}
+		p, _ = f.r.Peek(f.r.Buffered())
+		n, done, bad := sc.scan(p)
+		if bad {
+			return nil, &scanError{errors.New("invalid character " + quoteByte(p[0]) + " looking for a value"), true}
+		}
+		if stored+n > f.limit {
+			// Keep the limit's worth, for Refuse to find the id in.
+			buf = appendPooled(buf, p[:f.limit-stored], f.limit)
+			f.r.Discard(n)
+			return buf, f.skip(&sc, stored+n, done)
+		}
+		if done && buf == nil {
+			// The common case: the whole value is in the read buffer.
+			buf = bufpool.Get(n)
+			copy(*buf, p[:n])
+			f.r.Discard(n)
+			return buf, nil
+		}
+		buf = appendPooled(buf, p[:n], f.limit)
+		stored += n
+		f.r.Discard(n)
+		if done {
+			return buf, nil
+		}
+	}
+}
+
+// skip discards the rest of a value over the limit, of which sc has seen
+// seen bytes, and returns the error that refuses it. It stops at maxSkip.
+func (f *framer) skip(sc *scanner, seen int, done bool) error {
+	tooLarge := func(outOfStep bool) error {
+		return &scanError{fmt.Errorf("jsonrpc: value is over the limit of %d bytes: %w", f.limit, wire.ErrTooLarge), outOfStep}
+	}
+	for !done {
+		if seen > f.skipLimit {
+			return tooLarge(true)
+		}
+		p, err := f.r.Peek(1)
+		if err != nil {
+			if err == io.EOF {
+				return tooLarge(!sc.scalar)
+			}
+			return err
+		}
+		p, _ = f.r.Peek(f.r.Buffered())
+		var n int
+		n, done, _ = sc.scan(p)
+		f.r.Discard(n)
+		seen += n
+	}
+	return tooLarge(false)
+}
+
+// appendPooled appends p to the pooled buffer buf (nil: none yet), moving
+// it to a larger pooled buffer when it is full; it grows by doubling, but
+// never beyond limit.
+func appendPooled(buf *[]byte, p []byte, limit int) *[]byte {
+	if buf == nil {
+		buf = bufpool.Get(max(len(p), 4096))
+		*buf = (*buf)[:0]
+	}
+	if n := len(*buf) + len(p); n > cap(*buf) {
+		nb := bufpool.Get(min(max(2*cap(*buf), n), max(limit, n)))
+		*nb = append((*nb)[:0], *buf...)
+		bufpool.Put(buf)
+		buf = nb
+	}
+	*buf = append(*buf, p...)
+	return buf
+}
+
+// scanner finds the end of a JSON value fed to it in pieces. It tracks
+// strings, escapes and nesting only; the value is checked once it is whole.
+type scanner struct {
+	started bool
+	scalar  bool // a top-level number or literal: it ends at a byte outside scalarBytes
+	inStr   bool
+	esc     bool
+	depth   int
+}
+
+// scan consumes p, the next bytes of the stream, and returns how many
+// belong to the value and whether the value ends there. bad reports a
+// first byte that cannot start a value.
+func (s *scanner) scan(p []byte) (n int, done, bad bool) {
+	i := 0
+	if !s.started {
+		s.started = true
+		switch c := p[0]; {
+		case c == '{' || c == '[':
+			s.depth = 1
+		case c == '"':
+			s.inStr = true
+		case scalarBytes[c]: // a number or literal, or a bare word the check refuses
+			s.scalar = true
+		default:
+			return 0, false, true
+		}
+		i = 1
+	}
+	if s.scalar {
+		for i < len(p) && scalarBytes[p[i]] {
+			i++
+		}
+		return i, i < len(p), false
+	}
+	for i < len(p) {
+		if s.inStr {
+			if s.esc {
+				s.esc = false
+				i++
+				continue
+			}
+			start := i
+			j := bytes.IndexByte(p[i:], '"')
+			if j < 0 {
+				s.esc = backslashes(p[start:])%2 == 1
+				return len(p), false, false
+			}
+			j += i
+			i = j + 1
+			if backslashes(p[start:j])%2 == 0 { // not an escaped quote
+				s.inStr = false
+				if s.depth == 0 {
+					return i, true, false
+				}
+			}
+			continue
+		}
+		c := p[i]
+		i++
+		if !structural[c] {
+			continue
+		}
+		switch c {
+		case '"':
+			s.inStr = true
+		case '{', '[':
+			s.depth++
+		default:
+			s.depth--
+			if s.depth == 0 {
+				return i, true, false
+			}
+		}
+	}
+	return i, false, false
+}
