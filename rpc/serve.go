@@ -267,10 +267,17 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 		}
 	}
 	serr := c.w.send(in, r, false)
-	if serr != nil && CodeOf(serr) == CodeTooLarge {
-		st = WrapStatus(CodeTooLarge, "reply", serr)
+	if serr != nil && CodeOf(serr) != CodeConnClosed && CodeOf(serr) != CodeWriteFailed && !errors.Is(serr, in.Err()) {
+		// The format could not carry this reply (too large, or a body it
+		// cannot express): the caller still gets an answer.
+		code := CodeInternal
+		if CodeOf(serr) == CodeTooLarge {
+			code = CodeTooLarge
+		}
+		st = WrapStatus(code, "reply cannot be sent", serr)
 		setErrorReply(r, st)
-		rm.status = st
+		r.Meta.Reset()
+		rm.status, rm.body = st, nil
 		serr = c.w.send(in, r, false)
 	}
 	if serr != nil {

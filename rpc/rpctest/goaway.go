@@ -63,11 +63,16 @@ func testGoingAway(t *testing.T, env Env) {
 		<-oldGen.started
 	}
 
-	// Steady load throughout the restart.
+	// Steady load throughout the restart. The load and the held calls end
+	// when the test does, also when it fails early.
 	var failed, fromNew atomic.Int64
 	var firstErr atomic.Value
 	stop := make(chan struct{})
 	var load sync.WaitGroup
+	var stopOnce, releaseOnce sync.Once
+	stopLoad := func() { stopOnce.Do(func() { close(stop) }); load.Wait() }
+	releaseOld := func() { releaseOnce.Do(func() { close(oldGen.release) }) }
+	t.Cleanup(func() { releaseOld(); stopLoad() })
 	for range 4 {
 		load.Add(1)
 		go func() {
@@ -101,7 +106,7 @@ func testGoingAway(t *testing.T, env Env) {
 		t.Fatalf("Shutdown returned (%v) while calls were in flight", err)
 	default:
 	}
-	close(oldGen.release)
+	releaseOld()
 	for i, c := range calls {
 		if err := c.Err(); err != nil || replies[i] != "old-slow" {
 			t.Errorf("in-flight call %d: %q, %v", i, replies[i], err)
@@ -110,8 +115,7 @@ func testGoingAway(t *testing.T, env Env) {
 	if err := <-shutdown; err != nil {
 		t.Errorf("Shutdown: %v", err)
 	}
-	close(stop)
-	load.Wait()
+	stopLoad()
 	if n := failed.Load(); n > 0 {
 		t.Fatalf("%d calls failed across the restart; first: %v", n, firstErr.Load())
 	}

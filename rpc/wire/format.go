@@ -99,7 +99,9 @@ var (
 // an error reply; Code, when set, is the status code to answer with (else
 // it follows from Err: CodeTooLarge for ErrTooLarge, CodeBadMessage
 // otherwise). Close is set when the stream is no longer in step (a request
-// whose body was not read): the reader answers, then closes.
+// whose body was not read): the reader answers, then closes once the answer
+// is written; until then it keeps calling ReadMessage, so the framer must
+// discard what follows rather than fail.
 type MessageError struct {
 	Type  Type
 	Seq   uint32
