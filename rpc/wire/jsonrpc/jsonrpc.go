@@ -83,6 +83,9 @@ type framer struct {
 	// broken is set once the stream is out of step: every later read
 	// discards the input until the connection ends.
 	broken bool
+	// open is the scanner's bracket stack, kept between values so that
+	// reading a value does not allocate it again.
+	open []byte
 }
 
 // nextSeq gives out the connection's seqs; the Exchange skips those
@@ -205,7 +208,8 @@ func (f *framer) readValue() (*[]byte, error) {
 			break
 		}
 	}
-	var sc scanner
+	sc := scanner{open: f.open[:0]}
+	defer func() { f.open = sc.open[:0] }()
 	var buf *[]byte
 	stored := 0
 	for {
@@ -292,13 +296,17 @@ func appendPooled(buf *[]byte, p []byte, limit int) *[]byte {
 }
 
 // scanner finds the end of a JSON value fed to it in pieces. It tracks
-// strings, escapes and nesting only; the value is checked once it is whole.
+// strings, escapes and which brackets are open; the value is checked once it
+// is whole. A closing bracket that does not match the open one ends the
+// value there, so that the check refuses it at once instead of the scanner
+// waiting for input that would never balance it.
 type scanner struct {
 	started bool
 	scalar  bool // a top-level number or literal: it ends at a byte outside scalarBytes
 	inStr   bool
 	esc     bool
 	depth   int
+	open    []byte // the open brackets, innermost last
 }
 
 // scan consumes p, the next bytes of the stream, and returns how many
@@ -311,6 +319,7 @@ func (s *scanner) scan(p []byte) (n int, done, bad bool) {
 		switch c := p[0]; {
 		case c == '{' || c == '[':
 			s.depth = 1
+			s.open = append(s.open[:0], c)
 		case c == '"':
 			s.inStr = true
 		case scalarBytes[c]: // a number or literal, or a bare word the check refuses
@@ -359,7 +368,12 @@ func (s *scanner) scan(p []byte) (n int, done, bad bool) {
 			s.inStr = true
 		case '{', '[':
 			s.depth++
+			s.open = append(s.open, c)
 		default:
+			if top := s.open[len(s.open)-1]; top == '{' && c != '}' || top == '[' && c != ']' {
+				return i, true, false // mismatched: the value ends malformed here
+			}
+			s.open = s.open[:len(s.open)-1]
 			s.depth--
 			if s.depth == 0 {
 				return i, true, false
