@@ -1,0 +1,152 @@
+package http
+
+import (
+	"bufio"
+	"sync"
+
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// The limits of the framer. FORMAT.md documents each of them.
+const (
+	// maxHeadBytes caps a request or status line and its header lines,
+	// line endings included.
+	maxHeadBytes = 64 << 10
+	// maxHeaderLines caps the number of header lines of one head, and of
+	// the trailer of a chunked body.
+	maxHeaderLines = 100
+	// maxLineBytes caps one line of a head or of a chunked body's framing,
+	// line ending excluded.
+	maxLineBytes = 8 << 10
+	// maxPending caps the requests read whose responses are not written
+	// yet; past it the framer stops reading, as for "Connection: close".
+	maxPending = 1024
+	// maxBufferedFactor times the size limit caps the bytes of responses
+	// held in the reorder buffer before the framer stops reading.
+	maxBufferedFactor = 8
+	// maxCachedMethods and maxCachedMethodLen bound the per-connection
+	// cache of interned method names.
+	maxCachedMethods   = 256
+	maxCachedMethodLen = 256
+)
+
+// Format is the HTTP/1.1 format. Its zero value is ready to use: it accepts
+// calls as POST requests only.
+type Format struct {
+	// GetMethods lists the methods that may also be called with GET: the
+	// query string is then the body, with the form codec. A GET to any
+	// other path is answered 405 Method Not Allowed. Empty or nil: GET is
+	// never allowed. The map must not change once the format is in use.
+	GetMethods map[string]bool
+	// JSONRPCPath is the path whose POST requests carry JSON-RPC 2.0
+	// instead of a plain call; empty disables it.
+	JSONRPCPath string
+
+	// exchange carries the bodies of requests to JSONRPCPath.
+	// TODO(jsonrpc): the seam for rpc/wire/jsonrpc. Until that package
+	// provides a bodyExchange and it is wired in here, a POST to
+	// JSONRPCPath is answered 501 Not Implemented.
+	exchange bodyExchange
+}
+
+var (
+	_ wire.Format  = Format{}
+	_ wire.Sniffer = Format{}
+)
+
+// Name returns "http".
+func (Format) Name() string { return "http" }
+
+// NewFramer returns a framer that reads HTTP/1.1 requests and responses
+// from r and refuses bodies larger than opts.Limit() in both directions.
+// It queues the responses it makes itself ("100 Continue", the 204 to a
+// cancel) through opts.Interim when it is set. It tells requests from
+// responses by their first line, on either side; opts.Client only decides
+// how a go-away is written (see AppendMessage).
+func (ft Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
+	return &framer{
+		r:        r,
+		limit:    opts.Limit(),
+		client:   opts.Client,
+		interim:  opts.Interim,
+		get:      ft.GetMethods,
+		rpcPath:  ft.JSONRPCPath,
+		exchange: ft.exchange,
+		methods:  make(map[string]string),
+		h:        head{contentLength: -1, codecHdr: -1},
+	}
+}
+
+// framer reads and writes the HTTP messages of one connection.
+//
+// ReadMessage and AppendMessage run concurrently: the state they share
+// (the responses owed and the requests sent) is guarded by mu, and the
+// rest belongs to one side only.
+type framer struct {
+	r        *bufio.Reader
+	limit    int
+	client   bool // this side dialed: a go-away is its last request
+	interim  func([]byte)
+	get      map[string]bool
+	rpcPath  string
+	exchange bodyExchange
+
+	// The reader's own state.
+	state      readState
+	after      readState // the state after the go-away that closing returns
+	saidGoAway bool      // the reader returned its go-away
+	seq        uint32    // the seq given to the last request read: its ordinal on the connection
+	ctrl       []byte    // a response the reader writes itself, through interim
+	h          head      // the head being read
+	long       []byte    // a line longer than the bufio.Reader's buffer
+	target     []byte    // the request target, copied out of the reader's buffer
+	meta       []byte    // metadata keys and values of the head being read
+	reason     []byte    // the reason phrase of the status line being read
+	methods    map[string]string
+
+	mu      sync.Mutex
+	owed    order     // responses this side owes, in request order
+	sent    []sentReq // requests this side sent and not yet answered, oldest first
+	sent0   int       // sent[sent0:] are outstanding
+	sentOrd uint32    // the ordinal of the last request this side wrote
+	scratch []byte    // the body of an error response being written
+	date    []byte    // the Date of responses, for dateSec
+	dateSec int64
+	// goingAway is set by this side's go-away when it accepted the
+	// connection: every response written from then on says
+	// "Connection: close".
+	goingAway bool
+	// peerClosed is set once a response said "Connection: close" (the
+	// peer closes after it), saidClose once this side wrote its last
+	// request: either way this side writes no more requests, cancels
+	// included.
+	peerClosed bool
+	saidClose  bool
+}
+
+// sentReq is a request this side wrote, waiting for its response.
+type sentReq struct {
+	seq      uint32 // the rpc layer's seq of a call
+	ord      uint32 // the request's ordinal among those this side wrote
+	kind     sentKind
+	canceled bool // the caller gave up: the response is read and dropped
+}
+
+// sentKind says what a request this side wrote was.
+type sentKind uint8
+
+const (
+	sentCall    sentKind = iota
+	sentPush             // answered 202; nobody waits for it
+	sentControl          // a cancel or go-away request, answered by the peer's framer
+)
+
+// silent reports whether the response to r makes no message: nobody
+// waits for it.
+func (r sentReq) silent() bool { return r.kind != sentCall || r.canceled }
+
+// AcksPushes reports true: every HTTP request is answered, pushes with
+// 202 Accepted.
+func (f *framer) AcksPushes() bool { return true }
+
+var _ wire.PushAcker = (*framer)(nil)

@@ -1,0 +1,129 @@
+package http
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dmicro-go/dmicro/rpc/wire"
+)
+
+// golden returns the example named name in FORMAT.md as the bytes on the
+// wire: the lines of its block end with CRLF up to the empty line that
+// ends the head, and the body follows as it is.
+func golden(t *testing.T, name string) string {
+	t.Helper()
+	doc, err := os.ReadFile("FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("(?s)<!-- golden:" + regexp.QuoteMeta(name) + " -->\n```http\n(.*?)```")
+	m := re.FindSubmatch(doc)
+	if m == nil {
+		t.Fatalf("FORMAT.md has no example %q", name)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(m[1]), "\n"), "\n")
+	for i, l := range lines {
+		if l == "" {
+			return strings.Join(lines[:i], "\r\n") + "\r\n\r\n" + strings.Join(lines[i+1:], "\n")
+		}
+	}
+	t.Fatalf("example %q has no empty line after its head", name)
+	return ""
+}
+
+// dateLine matches the Date header, whose value varies.
+var dateLine = regexp.MustCompile("\r\nDate: [^\r]*\r\n")
+
+// sameResponse fails the test unless got and want differ at most in
+// their Date.
+func sameResponse(t *testing.T, got []byte, want string) {
+	t.Helper()
+	const date = "\r\nDate: *\r\n"
+	if g, w := dateLine.ReplaceAllString(string(got), date), dateLine.ReplaceAllString(want, date); g != w {
+		t.Fatalf("got\n%q\nwant\n%q", g, w)
+	}
+}
+
+// serveGolden reads the request in input with a server framer, answers it
+// with reply and returns the response.
+func serveGolden(t *testing.T, input string, reply *wire.Message) []byte {
+	t.Helper()
+	fr := serverOn(t, Format{}, input, 0)
+	reads, err := fr.readAll()
+	if len(reads) != 1 || reads[0].m == nil {
+		t.Fatalf("read %+v then %v", reads, err)
+	}
+	fr.answer(reads[0], reply)
+	return fr.queued()
+}
+
+func TestGoldenExamples(t *testing.T) {
+	t.Run("call", func(t *testing.T) {
+		call := &wire.Message{Type: wire.TypeCall, Seq: 1, Method: "/math/add", Codec: 'j', Body: []byte("[1,2,3]"), Timeout: 2 * time.Second}
+		call.Meta.Set("author", "liu")
+		want := golden(t, "request")
+		got, err := Format{}.NewFramer(nil, wire.Options{Client: true}).AppendMessage(nil, call)
+		if err != nil || string(got) != want {
+			t.Fatalf("request\n%q, %v\nwant\n%q", got, err, want)
+		}
+		reply := &wire.Message{Codec: 'j', Body: []byte("6")}
+		reply.Meta.Set("author", "liu")
+		resp := serveGolden(t, want, reply)
+		sameResponse(t, resp, golden(t, "response"))
+
+		// The client reads the response back as the reply.
+		f := Format{}.NewFramer(bufio.NewReader(strings.NewReader(golden(t, "response"))), wire.Options{Client: true})
+		if _, err := f.AppendMessage(nil, call); err != nil {
+			t.Fatal(err)
+		}
+		var m wire.Message
+		if err := f.ReadMessage(&m); err != nil || m.Seq != 1 || string(m.Body) != "6" || m.Meta.Get("author") != "liu" {
+			t.Fatalf("reply %+v, %v", m, err)
+		}
+	})
+	t.Run("error", func(t *testing.T) {
+		resp := serveGolden(t, post("/math/mul", "[1,2,3]"), &wire.Message{Code: 5, Error: "no handler for /math/mul"})
+		sameResponse(t, resp, golden(t, "error"))
+	})
+	t.Run("push", func(t *testing.T) {
+		push := &wire.Message{Type: wire.TypePush, Method: "/note/add", Codec: 's', Body: []byte("hi")}
+		push.Meta.Set("k", "v")
+		want := golden(t, "push")
+		got, err := Format{}.NewFramer(nil, wire.Options{Client: true}).AppendMessage(nil, push)
+		if err != nil || string(got) != want {
+			t.Fatalf("push\n%q, %v\nwant\n%q", got, err, want)
+		}
+		sameResponse(t, serveGolden(t, want, nil), golden(t, "push-response"))
+	})
+	t.Run("cancel", func(t *testing.T) {
+		cli := Format{}.NewFramer(nil, wire.Options{Client: true})
+		for seq := uint32(1); seq <= 3; seq++ {
+			if _, err := cli.AppendMessage(nil, &wire.Message{Type: wire.TypeCall, Seq: seq, Method: "/x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := golden(t, "cancel")
+		got, err := cli.AppendMessage(nil, &wire.Message{Type: wire.TypeCancel, Seq: 3, Code: wire.CodeCanceled})
+		if err != nil || string(got) != want {
+			t.Fatalf("cancel\n%q, %v\nwant\n%q", got, err, want)
+		}
+		// Alone on a connection it names nothing: answered 204 at once.
+		fr := serverOn(t, Format{}, want, 0)
+		if reads, err := fr.readAll(); len(reads) != 0 || err != io.EOF {
+			t.Fatalf("read %+v then %v", reads, err)
+		}
+		sameResponse(t, fr.queued(), golden(t, "no-content"))
+	})
+	t.Run("goaway", func(t *testing.T) {
+		want := golden(t, "goaway")
+		got, err := Format{}.NewFramer(nil, wire.Options{Client: true}).AppendMessage(nil, &wire.Message{Type: wire.TypeGoAway})
+		if err != nil || string(got) != want {
+			t.Fatalf("go-away\n%q, %v\nwant\n%q", got, err, want)
+		}
+	})
+}
