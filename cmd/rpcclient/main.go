@@ -2,7 +2,7 @@
 // DMicro's README does: it dials, calls "/math/add" with [1 2 3 4 5] and the
 // metadata author=liuzhiming, and prints the result.
 //
-//	go run ./cmd/rpcclient -addr 127.0.0.1:9091
+//	go run ./cmd/rpcclient -addr 127.0.0.1:9091 [-wire raw|json|pb|http|jsonrpc]
 //
 // Copy it as the template of a client.
 package main
@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/dmicro-go/dmicro/cmd/internal/wireflag"
 	"github.com/dmicro-go/dmicro/rpc"
 )
 
@@ -27,14 +28,20 @@ func main() {
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:9091", "address of the server")
 	network := flag.String("network", "tcp", "network: tcp, tcp4, tcp6 or unix")
+	wireName := flag.String("wire", "raw", wireflag.Usage)
 	wait := flag.Duration("wait", 0, "keep trying to connect for this long (for scripts that start the server just before)")
 	timeout := flag.Duration("timeout", 5*time.Second, "deadline of the call")
 	flag.Parse()
 
 	// Redial forever, one second apart at most, as the seed's client does
 	// with RedialTimes: -1 and RedialInterval: time.Second.
+	format, err := wireflag.Format(*wireName)
+	if err != nil {
+		return err
+	}
 	cli, err := rpc.NewEndpoint(rpc.Config{
 		Network: *network,
+		Format:  format,
 		Redial:  rpc.RedialPolicy{Attempts: -1, MaxDelay: time.Second},
 	})
 	if err != nil {

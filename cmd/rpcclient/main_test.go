@@ -66,6 +66,38 @@ func TestSeedExample(t *testing.T) {
 	}
 }
 
+// TestEveryWireOnOnePort runs cmd/rpcserver with -wire auto and the
+// example client in each format against the one port.
+func TestEveryWireOnOnePort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs two programs")
+	}
+	bin := t.TempDir()
+	for _, name := range []string{"rpcserver", "rpcclient"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(bin, name), "../"+name).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build %s: %v\n%s", name, err, out)
+		}
+	}
+	addr := freeAddr(t)
+	var serverLog bytes.Buffer
+	srv := exec.Command(filepath.Join(bin, "rpcserver"), "-addr", addr, "-wire", "auto")
+	srv.Stderr = &serverLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		srv.Process.Signal(syscall.SIGTERM)
+		srv.Wait()
+	}()
+	for _, wire := range []string{"raw", "json", "pb", "http", "jsonrpc"} {
+		out, err := exec.Command(filepath.Join(bin, "rpcclient"), "-addr", addr, "-wire", wire, "-wait", "20s").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "result: 15" {
+			t.Errorf("-wire %s: %q, %v\nserver log:\n%s", wire, out, err, serverLog.String())
+		}
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

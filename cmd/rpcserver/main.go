@@ -2,7 +2,11 @@
 // service whose Add method sums a list of integers and logs the "author"
 // metadata of each call.
 //
-//	go run ./cmd/rpcserver -addr 127.0.0.1:9091
+//	go run ./cmd/rpcserver -addr 127.0.0.1:9091 [-wire raw|json|pb|http|jsonrpc|auto]
+//
+// With -wire auto one port serves every format: the example client in each
+// of them, curl (POST /math/add with a JSON body) and any JSON-RPC 2.0
+// client, over a raw stream or POST /jsonrpc.
 //
 // SIGINT or SIGTERM shuts it down gracefully: calls in flight finish first.
 // Copy it as the template of a server.
@@ -19,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dmicro-go/dmicro/cmd/internal/wireflag"
 	"github.com/dmicro-go/dmicro/rpc"
 )
 
@@ -48,17 +53,28 @@ func main() {
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:9091", "address to listen on")
 	network := flag.String("network", "tcp", "network: tcp, tcp4, tcp6 or unix")
+	wireName := flag.String("wire", "raw", wireflag.Usage+", or auto for all of them on one port")
 	grace := flag.Duration("grace", 10*time.Second, "how long a shutdown waits for calls in flight")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
-	ep, err := rpc.NewEndpoint(rpc.Config{
+	cfg := rpc.Config{
 		Network:    *network,
 		ListenAddr: *addr,
 		Logger:     logger,
 		LogCalls:   true,
-	})
+	}
+	if *wireName == "auto" {
+		cfg.Formats = wireflag.All()
+	} else {
+		f, err := wireflag.Format(*wireName)
+		if err != nil {
+			return err
+		}
+		cfg.Format = f
+	}
+	ep, err := rpc.NewEndpoint(cfg)
 	if err != nil {
 		return err
 	}
