@@ -23,6 +23,10 @@ type Env struct {
 	Addr func(t testing.TB) string
 	// Format is the frame format; nil means raw.
 	Format wire.Format
+	// Lacks maps the name of a conformance test whose subject the format
+	// cannot carry to the reason ("JSON-RPC has no cancel message"); Run
+	// skips those tests with the reason.
+	Lacks map[string]string
 }
 
 // config returns a Config for this environment with base's other fields.

@@ -36,6 +36,22 @@ func (g *generation) setup(ep *rpc.Endpoint) {
 	})))
 }
 
+// movedPlugin signals each redial of a client endpoint: for a session
+// that read its server's go-away, the move to a new connection.
+type movedPlugin chan struct{}
+
+func (movedPlugin) Name() string { return "rpctest-moved" }
+
+func (p movedPlugin) AfterDial(_ *rpc.Session, isRedial bool) error {
+	if isRedial {
+		select {
+		case p <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
 // testGoingAway restarts a server the way a hot restart does: the new
 // generation serves the same listening socket, the old one shuts down. Calls
 // in flight on the old one finish there, new calls move to the new one, and
@@ -49,7 +65,8 @@ func testGoingAway(t *testing.T, env Env) {
 	fan := newFanListener(t, l)
 	oldGen, newGen := newGeneration("old"), newGeneration("new")
 	old := startServer(t, env, rpc.Config{}, fan.Sub(), "", oldGen.setup)
-	cli := newClient(t, env, rpc.Config{}, nil)
+	moved := make(movedPlugin, 1)
+	cli := newClient(t, env, rpc.Config{}, nil, moved)
 	sess := dial(t, cli, old.addr)
 
 	// Calls in flight on the old generation.
@@ -63,8 +80,13 @@ func testGoingAway(t *testing.T, env Env) {
 		<-oldGen.started
 	}
 
-	// Steady load throughout the restart. The load and the held calls end
-	// when the test does, also when it fails early.
+	// Steady load throughout the restart, from callers that start before
+	// it and from one that starts once the session moved. (A format whose
+	// replies keep the order of the calls, HTTP/1.1, holds the earlier
+	// callers' calls on the old connection behind the held ones: only
+	// calls made after the move can reach the new generation before the
+	// held calls end.) The load and the held calls end when the test does,
+	// also when it fails early.
 	var failed, fromNew atomic.Int64
 	var firstErr atomic.Value
 	stop := make(chan struct{})
@@ -73,33 +95,41 @@ func testGoingAway(t *testing.T, env Env) {
 	stopLoad := func() { stopOnce.Do(func() { close(stop) }); load.Wait() }
 	releaseOld := func() { releaseOnce.Do(func() { close(oldGen.release) }) }
 	t.Cleanup(func() { releaseOld(); stopLoad() })
+	caller := func() {
+		defer load.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var who string
+			if err := sess.Call(Context(t), "/who", struct{}{}, &who); err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+				continue
+			}
+			if who == "new" {
+				fromNew.Add(1)
+			}
+		}
+	}
 	for range 4 {
 		load.Add(1)
-		go func() {
-			defer load.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var who string
-				if err := sess.Call(Context(t), "/who", struct{}{}, &who); err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-					continue
-				}
-				if who == "new" {
-					fromNew.Add(1)
-				}
-			}
-		}()
+		go caller()
 	}
 
 	startServer(t, env, rpc.Config{}, fan.Sub(), "", newGen.setup)
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- old.ep.Shutdown(context.Background()) }()
 
+	select {
+	case <-moved:
+	case <-Context(t).Done():
+		t.Fatal("the session never moved to a new connection")
+	}
+	load.Add(1)
+	go caller()
 	WaitFor(t, "calls to reach the new generation", func() bool { return fromNew.Load() > 10 })
 	select {
 	case err := <-shutdown:

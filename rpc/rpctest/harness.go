@@ -60,10 +60,10 @@ func (s *server) close() {
 	<-s.served
 }
 
-// newClient makes a client endpoint closed when the test ends.
-func newClient(t testing.TB, env Env, cfg rpc.Config, setup func(*rpc.Endpoint)) *rpc.Endpoint {
+// newClient makes a client endpoint with plugins, closed when the test ends.
+func newClient(t testing.TB, env Env, cfg rpc.Config, setup func(*rpc.Endpoint), plugins ...rpc.Plugin) *rpc.Endpoint {
 	t.Helper()
-	ep, err := rpc.NewEndpoint(env.config(cfg, false))
+	ep, err := rpc.NewEndpoint(env.config(cfg, false), plugins...)
 	if err != nil {
 		t.Fatal(err)
 	}

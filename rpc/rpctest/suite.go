@@ -29,7 +29,12 @@ func Run(t *testing.T, env Env) {
 	}
 	t.Run(env.Name, func(t *testing.T) {
 		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) { tc.fn(t, env) })
+			t.Run(tc.name, func(t *testing.T) {
+				if why, ok := env.Lacks[tc.name]; ok {
+					t.Skip(why)
+				}
+				tc.fn(t, env)
+			})
 		}
 	})
 }

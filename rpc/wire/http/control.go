@@ -31,6 +31,12 @@ const (
 	// another connection cancels nothing rather than the wrong call.
 	cancelTail   = "Connection: Rpc-Cancel\r\nContent-Length: 0\r\n\r\n"
 	goAwayHeader = "POST /.dmicro/goaway HTTP/1.1\r\nHost: dmicro\r\nRpc-Type: goaway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+	// goAwayInterim tells a client at once that the server is going away,
+	// as an interim response to the oldest request still owed its answer:
+	// that answer, and with it every "Connection: close" behind it, may be
+	// held up by a slow handler for as long as the handler runs. Clients
+	// that do not know it skip it, as HTTP requires of unknown 1xx.
+	goAwayInterim = "HTTP/1.1 102 Processing\r\nRpc-Type: goaway\r\n\r\n"
 )
 
 // nextOrd returns the ordinal of the next request this side writes. Its
@@ -83,9 +89,12 @@ func (f *framer) appendCancel(dst []byte, m *wire.Message) []byte {
 }
 
 // appendGoAway writes a go-away without a Code. On the side that accepted
-// the connection it writes nothing now: every response from now on says
-// "Connection: close", starting with the next one written, so that a
-// client learns it with its next answer. On the side that dialed it writes
+// the connection, every response from now on says "Connection: close",
+// starting with the next one written; when a response is owed, the
+// go-away interim response goes out now as well, so that a client learns
+// it before the oldest call owed its answer ends (an HTTP/1.0 request may
+// not be given an interim response: its client learns with the answer).
+// On the side that dialed it writes
 // the go-away request, its last request, unless it already wrote one or
 // the peer is closing the connection anyway.
 func (f *framer) appendGoAway(dst []byte, m *wire.Message) []byte {
@@ -95,7 +104,13 @@ func (f *framer) appendGoAway(dst []byte, m *wire.Message) []byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.client {
+		if f.goingAway {
+			return dst
+		}
 		f.goingAway = true
+		if o := &f.owed; o.len() > 0 && !o.slots[o.first].http10 {
+			dst = append(dst, goAwayInterim...)
+		}
 		return dst
 	}
 	if f.saidClose || f.peerClosed {
@@ -144,7 +159,7 @@ func (f *framer) controlRequest(m *wire.Message, seq uint32) error {
 	}
 
 	closeAfter := h.wantsClose()
-	s := slot{seq: seq, control: true, close: closeAfter, keepAlive: h.http10 && !closeAfter}
+	s := slot{seq: seq, control: true, close: closeAfter, http10: h.http10, keepAlive: h.http10 && !closeAfter}
 	var target uint32
 	var now []byte
 	f.mu.Lock()

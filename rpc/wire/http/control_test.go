@@ -250,7 +250,7 @@ func TestControlRequestRefusals(t *testing.T) {
 // TestServerGoAway checks the accepting side's go-away: the next response
 // written says "Connection: close" (the first one owed, or the next one
 // when none is), and the requests read afterwards are still read and
-// answered.
+// answered. TestGoAwayInterim checks the interim response it writes.
 func TestServerGoAway(t *testing.T) {
 	goAway := &wire.Message{Type: wire.TypeGoAway}
 	t.Run("with responses owed", func(t *testing.T) {
@@ -266,8 +266,8 @@ func TestServerGoAway(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv.mustSend(&wire.Message{Type: wire.TypeReply, Seq: b.Seq}) // held: rendered before the go-away
-		if out := writes(t, srv.f, goAway); len(out) != 0 {
-			t.Fatalf("the go-away wrote %q", out)
+		if out := writes(t, srv.f, goAway); string(out) != goAwayInterim {
+			t.Fatalf("the go-away wrote %q, want the interim response", out)
 		}
 		srv.mustSend(&wire.Message{Type: wire.TypeReply, Seq: a.Seq})
 		// A request that crossed the close is read and answered.
@@ -505,5 +505,71 @@ func TestControlResponseErrors(t *testing.T) {
 	var me *wire.MessageError
 	if err := f.ReadMessage(&m); !errors.As(err, &me) || me.Type != wire.TypeCancel || me.Seq != 1 || !me.Close {
 		t.Fatalf("%v; want a MessageError of type CANCEL that closes", err)
+	}
+
+	// A server that does not know control requests may refuse them: the
+	// refusal is dropped. A success other than 204 answers some other
+	// request: the responses are out of step, and the connection closes
+	// rather than hand the next reply to the wrong call.
+	notFound := "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+	ok := "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Type: text/plain\r\n\r\n2"
+	// Requests: 1 (canceled), cancel, 2 (canceled), cancel, 3. Responses:
+	// 1's, a 404 to the first cancel, 2's, then a 200 where the second
+	// cancel's answer belongs.
+	f = clientOn(t, ok+notFound+ok+ok, 0, call(1), cancelOf(1, 0), call(2), cancelOf(2, 0), call(3))
+	var me2 *wire.MessageError
+	if err := f.ReadMessage(&m); !errors.As(err, &me2) || me2.Type != wire.TypeCancel || !me2.Close || !errors.Is(err, wire.ErrMalformed) {
+		t.Fatalf("%+v, %v; want the 200 to the cancel refused, closing", m, err)
+	}
+	m.Reset()
+	if err := f.ReadMessage(&m); err != nil || m.Type != wire.TypeGoAway {
+		t.Fatalf("%+v, %v; want a go-away", m, err)
+	}
+	if err := f.ReadMessage(&m); err != io.EOF {
+		t.Fatalf("%+v, %v; want io.EOF: nothing after is matched", m, err)
+	}
+}
+
+// TestGoAwayInterim checks that a server going away while a response is
+// owed tells the client at once, with an interim response, instead of
+// with the owed response, which a slow handler may hold up for long; and
+// that a client reads it as a go-away before the reply it precedes.
+func TestGoAwayInterim(t *testing.T) {
+	srv := serverOn(t, Format{}, post("/slow", "1"), 0)
+	var slow wire.Message
+	if err := srv.f.ReadMessage(&slow); err != nil {
+		t.Fatal(err)
+	}
+	out := writes(t, srv.f, &wire.Message{Type: wire.TypeGoAway})
+	if want := golden(t, "goaway-interim"); string(out) != want {
+		t.Fatalf("the go-away wrote %q, want FORMAT.md's interim response %q", out, want)
+	}
+	if again := writes(t, srv.f, &wire.Message{Type: wire.TypeGoAway}); len(again) != 0 {
+		t.Fatalf("a second go-away wrote %q", again)
+	}
+	srv.mustSend(&wire.Message{Type: wire.TypeReply, Seq: slow.Seq, Codec: 'j', Body: []byte("2")})
+
+	// What the server wrote, read back by a client: the go-away first,
+	// then the reply to the slow call; nothing more may be sent.
+	cli := clientOn(t, string(out)+string(srv.queued()), 0, call(1))
+	var m wire.Message
+	if err := cli.ReadMessage(&m); err != nil || m.Type != wire.TypeGoAway || m.Code != 0 {
+		t.Fatalf("%+v, %v; want a go-away", m, err)
+	}
+	m.Reset()
+	if err := cli.ReadMessage(&m); err != nil || m.Type != wire.TypeReply || m.Seq != 1 || string(m.Body) != "2" {
+		t.Fatalf("%+v, %v; want the reply to 1", m, err)
+	}
+	if w := writes(t, cli, cancelOf(1, 0), &wire.Message{Type: wire.TypeGoAway}); len(w) != 0 {
+		t.Fatalf("wrote %q after the server went away", w)
+	}
+
+	// An HTTP/1.0 request may not be given an interim response.
+	old := serverOn(t, Format{}, strings.Replace(post("/slow", "1"), "HTTP/1.1", "HTTP/1.0", 1), 0)
+	if err := old.f.ReadMessage(&slow); err != nil {
+		t.Fatal(err)
+	}
+	if out := writes(t, old.f, &wire.Message{Type: wire.TypeGoAway}); len(out) != 0 {
+		t.Fatalf("the go-away wrote %q to an HTTP/1.0 client", out)
 	}
 }

@@ -30,8 +30,10 @@
 // itself, in order, and hands the rpc layer a cancel of that seq.
 //
 // A go-away is "Connection: close". The side that accepted the connection
-// says it on every response from its go-away on, and still answers the
-// requests that crossed it on the wire; the client reads the responses it
+// says it on every response from its go-away on, and at once in an
+// interim "102 Processing" response with "Rpc-Type: goaway" when the next
+// response may be held up by a slow call; it still answers the requests
+// that crossed it on the wire; the client reads the responses it
 // is owed, sends no new request, and closes. The side that dialed says it
 // on a last request, "POST /.dmicro/goaway" with "Rpc-Type: goaway", which
 // the framer answers 204 itself. The framer reads a go-away, without a

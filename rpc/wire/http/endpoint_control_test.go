@@ -3,9 +3,12 @@ package http
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
-	"sync/atomic"
+	"io"
+	nethttp "net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
@@ -66,182 +69,83 @@ func TestDmicroCancelOverHTTP(t *testing.T) {
 	}
 }
 
-// sharedListener hands the connections of one listener to the servers of
-// a hot restart: closing one of its subs stops only that one.
-type sharedListener struct {
-	l     net.Listener
-	conns chan net.Conn
-}
+// The conformance suite's GoingAway (rpc.TestConformanceFormats) restarts
+// a server under load over this format.
 
-func newSharedListener(t *testing.T) *sharedListener {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sl := &sharedListener{l: l, conns: make(chan net.Conn)}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
+// TestPlainClientsAndTheGoAwayInterim shuts a server down while a plain
+// HTTP client's call is running: the client gets the go-away interim
+// response at once, skips it, and then gets its answer, which says
+// "Connection: close". Go's net/http client and curl both.
+func TestPlainClientsAndTheGoAwayInterim(t *testing.T) {
+	for _, client := range []string{"net/http", "curl"} {
+		t.Run(client, func(t *testing.T) {
+			leakcheck.Check(t)
+			if client == "curl" {
+				curlPath(t) // skips, or fails under CI=true, without curl
 			}
-			sl.conns <- c
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-	})
-	return sl
-}
-
-func (sl *sharedListener) sub() net.Listener {
-	return &subListener{sl: sl, closed: make(chan struct{})}
-}
-
-type subListener struct {
-	sl     *sharedListener
-	closed chan struct{}
-	once   sync.Once
-}
-
-func (s *subListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-s.sl.conns:
-		return c, nil
-	case <-s.closed:
-		return nil, net.ErrClosed
-	}
-}
-
-func (s *subListener) Close() error {
-	s.once.Do(func() { close(s.closed) })
-	return nil
-}
-
-func (s *subListener) Addr() net.Addr { return s.sl.l.Addr() }
-
-// TestHotRestartOverHTTP restarts a server under a steady load from one
-// client session: the old generation's Shutdown marks its next response
-// "Connection: close", the client moves its new calls to a new connection
-// (served by the new generation), and the calls in flight on the old one
-// finish there, with no call failing and Shutdown returning.
-//
-// Unlike the conformance suite's GoingAway, the calls in flight are
-// released before the load is expected to move: on one HTTP/1.1
-// connection a response cannot overtake an earlier one, so calls sent
-// behind them can neither finish nor learn of the close before they do.
-func TestHotRestartOverHTTP(t *testing.T) {
-	leakcheck.Check(t)
-	sl := newSharedListener(t)
-	type generation struct {
-		ep      *rpc.Endpoint
-		who     atomic.Int64 // /who calls handled
-		started chan struct{}
-		release chan struct{}
-		served  chan struct{}
-	}
-	start := func(name string) *generation {
-		g := &generation{started: make(chan struct{}, 64), release: make(chan struct{}), served: make(chan struct{})}
-		ep, err := rpc.NewEndpoint(rpc.Config{Format: Format{}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		g.ep = ep
-		must := func(err error) {
-			if err != nil {
+			s := startServer(t)
+			started, release := make(chan struct{}), make(chan struct{})
+			if err := s.ep.HandleCall("/held", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
+				close(started)
+				<-release
+				return "held", nil
+			})); err != nil {
 				t.Fatal(err)
 			}
-		}
-		must(ep.HandleCall("/who", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
-			g.who.Add(1)
-			return name, nil
-		})))
-		must(ep.HandleCall("/slow", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
-			g.started <- struct{}{}
-			<-g.release
-			return name + "-slow", nil
-		})))
-		go func() {
-			defer close(g.served)
-			ep.Serve(sl.sub())
-		}()
-		t.Cleanup(func() {
-			ep.Close()
-			<-g.served
-		})
-		return g
-	}
-	old := start("old")
-	cli, err := rpc.NewEndpoint(rpc.Config{Format: Format{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	ctx := rpctest.Context(t)
-	sess, err := cli.Dial(ctx, sl.l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	const inflight = 5
-	calls := make([]*rpc.Call, inflight)
-	replies := make([]string, inflight)
-	for i := range calls {
-		calls[i] = sess.AsyncCall(ctx, "/slow", struct{}{}, &replies[i])
-	}
-	for range inflight {
-		<-old.started
-	}
-	var failed, fromNew atomic.Int64
-	var firstErr atomic.Value
-	stop := make(chan struct{})
-	var load sync.WaitGroup
-	for range 4 {
-		load.Add(1)
-		go func() {
-			defer load.Done()
-			for {
-				select {
-				case <-stop:
+			interim := make(chan string, 1) // what the client says it got
+			answer := make(chan response, 1)
+			go func() {
+				defer close(answer)
+				if client == "curl" {
+					r, ok := curlWatching(t, interim, "-X", "POST", "-H", "Content-Type: application/json", "--data", "{}", s.url+"/held")
+					if ok {
+						answer <- r
+					}
 					return
-				default:
 				}
-				var who string
-				if err := sess.Call(ctx, "/who", struct{}{}, &who); err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-					continue
+				trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+					interim <- strconv.Itoa(code) + " " + h.Get("Rpc-Type")
+					return nil
+				}}
+				req, _ := nethttp.NewRequestWithContext(httptrace.WithClientTrace(rpctest.Context(t), trace), "POST", s.url+"/held", strings.NewReader("{}"))
+				req.Header.Set("Content-Type", "application/json")
+				tr := &nethttp.Transport{}
+				defer tr.CloseIdleConnections()
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					t.Error(err)
+					return
 				}
-				if who == "new" {
-					fromNew.Add(1)
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				answer <- response{resp, string(body)}
+			}()
+			<-started
+			shutdown := make(chan error, 1)
+			go func() { shutdown <- s.ep.Shutdown(rpctest.Context(t)) }()
+			var r response
+			var ok bool
+			select {
+			case got := <-interim:
+				if got != "102 goaway" {
+					t.Errorf("the client got the interim response %q, want \"102 goaway\"", got)
 				}
+				close(release)
+				r, ok = <-answer
+			case r, ok = <-answer:
+				close(release)
+				t.Error("the answer came before the go-away interim response")
 			}
-		}()
-	}
-
-	// Every load goroutine has a call on the old connection, behind the
-	// calls in flight.
-	rpctest.WaitFor(t, "the load on the old generation", func() bool { return old.who.Load() >= 4 })
-	start("new")
-	shutdown := make(chan error, 1)
-	go func() { shutdown <- old.ep.Shutdown(context.Background()) }()
-	close(old.release)
-	for i, c := range calls {
-		if err := c.Err(); err != nil || replies[i] != "old-slow" {
-			t.Errorf("in-flight call %d: %q, %v", i, replies[i], err)
-		}
-	}
-	rpctest.WaitFor(t, "calls to reach the new generation", func() bool { return fromNew.Load() > 10 })
-	if err := <-shutdown; err != nil {
-		t.Errorf("Shutdown: %v", err)
-	}
-	close(stop)
-	load.Wait()
-	if n := failed.Load(); n > 0 {
-		t.Fatalf("%d calls failed across the restart; first: %v", n, firstErr.Load())
+			if !ok {
+				t.Fatal("no answer")
+			}
+			if r.StatusCode != 200 || r.body != `"held"` || !r.Close {
+				t.Fatalf("answer %d %q close %v; want 200 \"held\", closing", r.StatusCode, r.body, r.Close)
+			}
+			if err := <-shutdown; err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+		})
 	}
 }
 
@@ -256,6 +160,14 @@ func TestClientShutdownOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Close()
+	inServer, releaseServer := make(chan struct{}), make(chan struct{})
+	if err := s.ep.HandleCall("/held", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
+		close(inServer)
+		<-releaseServer
+		return "held", nil
+	})); err != nil {
+		t.Fatal(err)
+	}
 	inClient, releaseClient := make(chan struct{}), make(chan struct{})
 	if err := cli.HandleCall("/client/slow", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
 		close(inClient)
@@ -269,8 +181,9 @@ func TestClientShutdownOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var waited string
-	fromClient := sess.AsyncCall(ctx, "/pipe/wait", struct{}{}, &waited)
+	var held string
+	fromClient := sess.AsyncCall(ctx, "/held", struct{}{}, &held)
+	<-inServer
 	var ss *rpc.Session
 	rpctest.WaitFor(t, "the server's session", func() bool {
 		s.ep.RangeSessions(func(x *rpc.Session) bool { ss = x; return false })
@@ -290,9 +203,9 @@ func TestClientShutdownOverHTTP(t *testing.T) {
 	if err := fromServer.Err(); err != nil || slow != "client-slow" {
 		t.Fatalf("the server's call to the client: %q, %v", slow, err)
 	}
-	s.release <- struct{}{} // what /pipe/go does: the client can send no new call
-	if err := fromClient.Err(); err != nil || waited != "waited" {
-		t.Fatalf("the client's call: %q, %v", waited, err)
+	close(releaseServer)
+	if err := fromClient.Err(); err != nil || held != "held" {
+		t.Fatalf("the client's call: %q, %v", held, err)
 	}
 	if err := <-shutdown; err != nil {
 		t.Fatalf("Shutdown: %v", err)

@@ -238,6 +238,22 @@ func TestNetHTTPClient(t *testing.T) {
 // CI=true.
 func curl(t *testing.T, args ...string) response {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, curlPath(t), append([]string{"-sS", "-i", "--max-time", "20"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("curl %q: %v: %s", args, err, stderr.Bytes())
+	}
+	return curlResponse(t, args, out)
+}
+
+// curlPath returns curl's path, or skips the test (fails it under
+// CI=true) when curl is missing.
+func curlPath(t *testing.T) string {
+	t.Helper()
 	path, err := exec.LookPath("curl")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -245,31 +261,87 @@ func curl(t *testing.T, args ...string) response {
 		}
 		t.Skip("curl is not on PATH: apt-get install -y curl to run this test")
 	}
+	return path
+}
+
+// curlWatching runs curl verbosely with args, sends each interim response
+// it reports on interim as "<status> <Rpc-Type>", and returns the final
+// response. It may run outside the test's goroutine: it reports failures
+// with t.Error and ok false.
+func curlWatching(t *testing.T, interim chan<- string, args ...string) (r response, ok bool) {
+	path, err := exec.LookPath("curl")
+	if err != nil {
+		t.Error("curl is not on PATH")
+		return response{}, false
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, append([]string{"-sS", "-i", "--max-time", "20"}, args...)...)
+	cmd := exec.CommandContext(ctx, path, append([]string{"-sS", "-i", "-v", "--max-time", "20"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Error(err)
+		return response{}, false
+	}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Error(err)
+		return response{}, false
+	}
+	// curl -v writes each header it receives as "< Name: value".
+	sc := bufio.NewScanner(stderr)
+	status := ""
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		switch {
+		case strings.HasPrefix(line, "< HTTP/1.1 1"):
+			status = strings.Fields(line)[2]
+		case status != "" && strings.HasPrefix(strings.ToLower(line), "< rpc-type:"):
+			interim <- status + " " + strings.TrimSpace(line[len("< rpc-type:"):])
+			status = ""
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("curl %q: %v", args, err)
+		return response{}, false
+	}
+	r, err = parseCurl(args, stdout.Bytes())
+	if err != nil {
+		t.Error(err)
+		return response{}, false
+	}
+	return r, true
+}
+
+// curlResponse returns the final response in curl -i's output out.
+func curlResponse(t *testing.T, args []string, out []byte) response {
+	t.Helper()
+	r, err := parseCurl(args, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// parseCurl returns the final response in curl -i's output out, after any
+// interim ones.
+func parseCurl(args []string, out []byte) (response, error) {
 	var req *nethttp.Request // the request whose response is parsed: a HEAD's has no body
 	if slices.Contains(args, "-I") {
 		req, _ = nethttp.NewRequest("HEAD", "http://dmicro/", nil)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("curl %q: %v: %s", args, err, stderr.Bytes())
 	}
 	br := bufio.NewReader(bytes.NewReader(out))
 	for {
 		resp, err := nethttp.ReadResponse(br, req)
 		if err != nil {
-			t.Fatalf("curl output %q: %v", out, err)
+			return response{}, fmt.Errorf("curl output %q: %w", out, err)
 		}
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {
-			t.Fatal(err)
+			return response{}, err
 		}
 		if resp.StatusCode >= 200 {
-			return response{resp, string(body)}
+			return response{resp, string(body)}, nil
 		}
 	}
 }
@@ -339,6 +411,18 @@ func TestCurl(t *testing.T) {
 		r := curl(t, "-I", s.url+"/math/add")
 		if r.StatusCode != 405 || r.body != "" {
 			t.Fatalf("%d %q", r.StatusCode, r.body)
+		}
+	})
+	t.Run("keep-alive", func(t *testing.T) {
+		// Three calls in one curl run: num_connects is 1 for the first and
+		// 0 for those that reused its connection.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		args := []string{"-sS", "--max-time", "20", "-H", "Content-Type: application/json", "--data", "[20,22]",
+			"-w", " %{http_code} %{num_connects}\n", s.url + "/math/add", s.url + "/math/add", s.url + "/math/add"}
+		out, err := exec.CommandContext(ctx, curlPath(t), args...).CombinedOutput()
+		if want := "42 200 1\n42 200 0\n42 200 0\n"; err != nil || string(out) != want {
+			t.Fatalf("curl: %q, %v; want %q", out, err, want)
 		}
 	})
 }

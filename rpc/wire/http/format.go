@@ -118,8 +118,9 @@ type framer struct {
 	goingAway bool
 	// peerClosed is set once a response said "Connection: close" (the
 	// peer closes after it), saidClose once this side wrote its last
-	// request: either way this side writes no more requests, cancels
-	// included.
+	// request: either way this side writes no more cancel or go-away
+	// requests. Calls and pushes stop in the rpc layer, once it reads the
+	// go-away (or sends its own); the framer writes those it is given.
 	peerClosed bool
 	saidClose  bool
 }

@@ -15,6 +15,7 @@ type slot struct {
 	push      bool   // a push: 202 Accepted once accepted
 	head      bool   // a HEAD request: the response has no body
 	close     bool   // the response says "Connection: close"
+	http10    bool   // the request was HTTP/1.0: no interim response may precede the answer
 	keepAlive bool   // an HTTP/1.0 request kept alive: the response says so
 	exchange  bool   // the body exchange renders the response body
 	token     any    // the body exchange's state for the response

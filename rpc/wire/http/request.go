@@ -164,6 +164,7 @@ func (f *framer) requestBody(m *wire.Message, seq uint32) error {
 		call:      m.Type == wire.TypeCall,
 		push:      m.Type == wire.TypePush,
 		close:     closeAfter,
+		http10:    h.http10,
 		keepAlive: h.http10 && !closeAfter,
 		exchange:  exchanged,
 		token:     token,
@@ -294,6 +295,7 @@ func (f *framer) refuse(seq uint32, fl *failure) error {
 		allow:     fl.allow,
 		head:      f.h.verb == verbHEAD,
 		close:     closeAfter,
+		http10:    f.h.http10,
 		keepAlive: f.h.http10 && !closeAfter,
 	})
 	switch {

@@ -35,6 +35,15 @@ func (f *framer) readResponse(m *wire.Message, line []byte) (skip bool, err erro
 			f.stop(draining)
 			return false, wrapMalformed("http: the peer switched protocols")
 		}
+		if h.control == controlGoAway {
+			// The peer goes away while the answer to this side's oldest
+			// request is still owed: send no new request, as after a
+			// "Connection: close", and read on for the answers owed.
+			f.mu.Lock()
+			f.peerClosed = true
+			f.mu.Unlock()
+			f.stop(reading)
+		}
 		return true, nil // 100 Continue and other interim responses
 	}
 	req, ok := f.popSent()
@@ -52,6 +61,12 @@ func (f *framer) readResponse(m *wire.Message, line []byte) (skip bool, err erro
 	case h.contentLength > int64(f.limit):
 		f.stop(draining)
 		return false, req.error(errBodyTooLarge(h.contentLength, f.limit), 0, true)
+	case req.kind == sentControl && status < 300 && status != statusNoContent:
+		// A dmicro server answers a control request 204 and nothing else
+		// that succeeds: a success with a body answers another request,
+		// and every response from here on would go to the wrong call.
+		f.stop(draining)
+		return false, req.error(wrapMalformed("http: a "+strconv.Itoa(status)+" answers a cancel or go-away request: the responses are out of step"), 0, true)
 	}
 	closeAfter := h.wantsClose()
 	silent := req.silent()
