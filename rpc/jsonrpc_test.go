@@ -5,19 +5,28 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	nethttp "net/http"
+	"net/http/httptrace"
+	"os/exec"
 	"reflect"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/dmicro-go/dmicro/internal/testenv"
 	"github.com/dmicro-go/dmicro/rpc"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+	wirehttp "github.com/dmicro-go/dmicro/rpc/wire/http"
 	"github.com/dmicro-go/dmicro/rpc/wire/jsonrpc"
 )
 
-// specServer serves the methods of the JSON-RPC 2.0 specification's examples.
-func specServer(t *testing.T) (*pair, chan string) {
+// specServer serves the methods of the JSON-RPC 2.0 specification's
+// examples, in format f.
+func specServer(t *testing.T, f wire.Format) (*pair, chan string) {
 	notes := make(chan string, 16)
-	p := newPair(t, pairOptions{srv: rpc.Config{Format: jsonrpc.Format{}}, setup: func(srv *rpc.Endpoint) {
+	p := newPair(t, pairOptions{srv: rpc.Config{Format: f}, setup: func(srv *rpc.Endpoint) {
 		srv.HandleCall("/subtract", rpc.CallFunc(func(_ *rpc.CallCtx, params *json.RawMessage) (int, error) {
 			var pos []int
 			if json.Unmarshal(*params, &pos) == nil && len(pos) == 2 {
@@ -114,55 +123,160 @@ func decodeJSON(t *testing.T, s string) any {
 	return essentials(v)
 }
 
+// specCases are the examples of the JSON-RPC 2.0 specification that have
+// a response, written by hand, with the parts of the response the
+// specification fixes (result, error code and id).
+var specCases = []struct{ name, req, want string }{
+	{"positional", `{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}`, `{"jsonrpc": "2.0", "result": 19, "id": 1}`},
+	{"positional 2", `{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}`, `{"jsonrpc": "2.0", "result": -19, "id": 2}`},
+	{"named", `{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}`, `{"jsonrpc": "2.0", "result": 19, "id": 3}`},
+	{"named 2", `{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}`, `{"jsonrpc": "2.0", "result": 19, "id": 4}`},
+	{"no such method", `{"jsonrpc": "2.0", "method": "foobar", "id": "1"}`, `{"jsonrpc": "2.0", "error": {"code": -32601}, "id": "1"}`},
+	{"invalid request", `{"jsonrpc": "2.0", "method": 1, "params": "bar"}`, `{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null}`},
+	{"empty batch", `[]`, `{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null}`},
+	{"invalid batch of one", `[1]`, `[{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null}]`},
+	{"invalid batch", `[1,2,3]`, `[{"jsonrpc":"2.0","error":{"code":-32600},"id":null},{"jsonrpc":"2.0","error":{"code":-32600},"id":null},{"jsonrpc":"2.0","error":{"code":-32600},"id":null}]`},
+	{"mixed batch", `[
+		{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
+		{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
+		{"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},
+		{"foo": "boo"},
+		{"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
+		{"jsonrpc": "2.0", "method": "get_data", "id": "9"}]`,
+		`[{"jsonrpc": "2.0", "result": 7, "id": "1"},
+		{"jsonrpc": "2.0", "result": 19, "id": "2"},
+		{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null},
+		{"jsonrpc": "2.0", "error": {"code": -32601}, "id": "5"},
+		{"jsonrpc": "2.0", "result": ["hello", 5], "id": "9"}]`},
+}
+
+// specNotifications are the specification's notifications: they get no
+// response.
+var specNotifications = []string{
+	`{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}`,
+	`{"jsonrpc": "2.0", "method": "foobar"}`,
+	`[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]}, {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]`,
+}
+
+// jrCarrier sends JSON-RPC values to a server: call sends one that has a
+// response and returns it (its essentials); notify sends one that has none.
+type jrCarrier struct {
+	call   func(t *testing.T, req string) any
+	notify func(t *testing.T, req string)
+}
+
 // TestJSONRPCSpecExamples sends the examples of the JSON-RPC 2.0
-// specification, written by hand, to a real endpoint and checks the
-// responses the specification gives (result, error code and id).
+// specification, written by hand, to a real endpoint, on a stream and in
+// HTTP POST bodies, and checks the responses the specification gives.
 func TestJSONRPCSpecExamples(t *testing.T) {
-	p, notes := specServer(t)
-	c := dialJR(t, p.addr)
-	cases := []struct{ name, req, want string }{
-		{"positional", `{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}`, `{"jsonrpc": "2.0", "result": 19, "id": 1}`},
-		{"positional 2", `{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}`, `{"jsonrpc": "2.0", "result": -19, "id": 2}`},
-		{"named", `{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}`, `{"jsonrpc": "2.0", "result": 19, "id": 3}`},
-		{"named 2", `{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}`, `{"jsonrpc": "2.0", "result": 19, "id": 4}`},
-		{"no such method", `{"jsonrpc": "2.0", "method": "foobar", "id": "1"}`, `{"jsonrpc": "2.0", "error": {"code": -32601}, "id": "1"}`},
-		{"invalid request", `{"jsonrpc": "2.0", "method": 1, "params": "bar"}`, `{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null}`},
-		{"empty batch", `[]`, `{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null}`},
-		{"invalid batch of one", `[1]`, `[{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null}]`},
-		{"invalid batch", `[1,2,3]`, `[{"jsonrpc":"2.0","error":{"code":-32600},"id":null},{"jsonrpc":"2.0","error":{"code":-32600},"id":null},{"jsonrpc":"2.0","error":{"code":-32600},"id":null}]`},
-		{"mixed batch", `[
-			{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
-			{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
-			{"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},
-			{"foo": "boo"},
-			{"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
-			{"jsonrpc": "2.0", "method": "get_data", "id": "9"}]`,
-			`[{"jsonrpc": "2.0", "result": 7, "id": "1"},
-			{"jsonrpc": "2.0", "result": 19, "id": "2"},
-			{"jsonrpc": "2.0", "error": {"code": -32600}, "id": null},
-			{"jsonrpc": "2.0", "error": {"code": -32601}, "id": "5"},
-			{"jsonrpc": "2.0", "result": ["hello", 5], "id": "9"}]`},
+	t.Run("stream", func(t *testing.T) {
+		p, notes := specServer(t, jsonrpc.Format{})
+		c := dialJR(t, p.addr)
+		runSpecExamples(t, notes, jrCarrier{
+			call:   func(t *testing.T, req string) any { c.t = t; c.send(req); return c.read() },
+			notify: func(t *testing.T, req string) { c.t = t; c.send(req) },
+		})
+	})
+	t.Run("http", func(t *testing.T) {
+		p, notes := specServer(t, wirehttp.Format{JSONRPCPath: "/jsonrpc", JSONRPC: jsonrpc.Format{}})
+		tr := &nethttp.Transport{}
+		defer tr.CloseIdleConnections()
+		conns := 0
+		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+			if !info.Reused {
+				conns++
+			}
+		}}
+		post := func(t *testing.T, req string) (int, string) {
+			t.Helper()
+			ctx := httptrace.WithClientTrace(testCtx(t), trace)
+			hr, err := nethttp.NewRequestWithContext(ctx, "POST", "http://"+p.addr+"/jsonrpc", strings.NewReader(req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hr.Header.Set("Content-Type", "application/json")
+			resp, err := (&nethttp.Client{Transport: tr}).Do(hr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode, string(body)
+		}
+		runSpecExamples(t, notes, httpCarrier(post))
+		if conns != 1 {
+			t.Fatalf("the requests used %d connections, want 1 kept alive", conns)
+		}
+	})
+}
+
+// TestJSONRPCOverHTTPWithCurl posts the specification's examples with
+// curl, one process per request, as a shell script would.
+func TestJSONRPCOverHTTPWithCurl(t *testing.T) {
+	curl := testenv.LookPath(t, "curl", "apt-get install -y curl")
+	p, notes := specServer(t, wirehttp.Format{JSONRPCPath: "/jsonrpc", JSONRPC: jsonrpc.Format{}})
+	post := func(t *testing.T, req string) (status int, body string) {
+		t.Helper()
+		out, err := exec.CommandContext(testCtx(t), curl, "-sS", "--max-time", "20",
+			"-H", "Content-Type: application/json", "--data-binary", req,
+			"-w", "\n%{http_code}", "http://"+p.addr+"/jsonrpc").Output()
+		if err != nil {
+			t.Fatalf("curl: %v", err)
+		}
+		i := strings.LastIndexByte(string(out), '\n')
+		status, err = strconv.Atoi(string(out[i+1:]))
+		if err != nil {
+			t.Fatalf("curl's output %q: %v", out, err)
+		}
+		return status, string(out[:i])
 	}
-	for _, tc := range cases {
+	runSpecExamples(t, notes, httpCarrier(post))
+}
+
+// httpCarrier sends JSON-RPC values with post, which posts one to the
+// JSON-RPC path: a call is answered 200 with its response, a notification
+// 204 without a body.
+func httpCarrier(post func(t *testing.T, req string) (status int, body string)) jrCarrier {
+	return jrCarrier{
+		call: func(t *testing.T, req string) any {
+			status, body := post(t, req)
+			if status != 200 {
+				t.Fatalf("status %d, body %q", status, body)
+			}
+			var v any
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatalf("body %q: %v", body, err)
+			}
+			return essentials(v)
+		},
+		notify: func(t *testing.T, req string) {
+			if status, body := post(t, req); status != 204 || body != "" {
+				t.Fatalf("notification answered %d %q, want 204 and no body", status, body)
+			}
+		},
+	}
+}
+
+func runSpecExamples(t *testing.T, notes chan string, c jrCarrier) {
+	for _, tc := range specCases {
 		t.Run(tc.name, func(t *testing.T) {
-			c.t = t
-			c.send(tc.req)
-			if got, want := c.read(), decodeJSON(t, tc.want); !reflect.DeepEqual(got, want) {
+			if got, want := c.call(t, tc.req), decodeJSON(t, tc.want); !reflect.DeepEqual(got, want) {
 				t.Fatalf("got  %s\nwant %s", jsonString(got), jsonString(want))
 			}
 		})
 	}
 	// Notifications get no response: the next response is the next call's.
-	c.t = t
-	c.send(`{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}`)
-	c.send(`{"jsonrpc": "2.0", "method": "foobar"}`)
-	c.send(`[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]}, {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]`)
-	c.send(`{"jsonrpc": "2.0", "method": "sum", "params": [1,1], "id": 10}`)
-	if got, want := c.read(), decodeJSON(t, `{"jsonrpc": "2.0", "result": 2, "id": 10}`); !reflect.DeepEqual(got, want) {
+	for _, n := range specNotifications {
+		c.notify(t, n)
+	}
+	if got, want := c.call(t, `{"jsonrpc": "2.0", "method": "sum", "params": [1,1], "id": 10}`), decodeJSON(t, `{"jsonrpc": "2.0", "result": 2, "id": 10}`); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after notifications got %s, want the call's response", jsonString(got))
 	}
 	seen := map[string]bool{}
-	for range 3 + 1 { // update, notify_sum, notify_hello, and the batch's notify_hello
+	for range 3 + 1 { // update, notify_sum, notify_hello, and the mixed batch's notify_hello
 		select {
 		case n := <-notes:
 			seen[n] = true
@@ -181,7 +295,7 @@ func TestJSONRPCSpecExamples(t *testing.T) {
 // and the stream, which can no longer be read reliably, is closed; the
 // server keeps serving other connections.
 func TestJSONRPCParseErrors(t *testing.T) {
-	p, _ := specServer(t)
+	p, _ := specServer(t, jsonrpc.Format{})
 	for name, req := range map[string]string{
 		"invalid JSON":       `{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]`,
 		"batch invalid JSON": `[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method"]`,

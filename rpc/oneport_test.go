@@ -20,12 +20,13 @@ import (
 )
 
 func allFormats() []wire.Format {
-	return []wire.Format{raw.Format{}, wirejson.Format{}, pb.Format{}, wirehttp.Format{JSONRPCPath: "/jsonrpc"}, jsonrpc.Format{}}
+	return []wire.Format{raw.Format{}, wirejson.Format{}, pb.Format{}, wirehttp.Format{JSONRPCPath: "/jsonrpc", JSONRPC: jsonrpc.Format{}}, jsonrpc.Format{}}
 }
 
 // TestOnePortEveryFormat serves every format on one listener and calls it,
 // all at once, from a dmicro client in each binary format, Go's net/http
-// client and a JSON-RPC 2.0 client writing requests by hand on a stream.
+// client (a plain call, and JSON-RPC 2.0 in a POST body) and a JSON-RPC
+// 2.0 client writing requests by hand on a stream.
 func TestOnePortEveryFormat(t *testing.T) {
 	p := newPair(t, pairOptions{srv: rpc.Config{Formats: allFormats()}, setup: func(srv *rpc.Endpoint) { srv.RouteCall(new(Math)) }})
 	clients := map[string]func() (int, error){}
@@ -56,6 +57,16 @@ func TestOnePortEveryFormat(t *testing.T) {
 		var sum int
 		err = json.NewDecoder(resp.Body).Decode(&sum)
 		return sum, err
+	}
+	clients["jsonrpc over http"] = func() (int, error) {
+		resp, err := hc.Post("http://"+p.addr+"/jsonrpc", "application/json", strings.NewReader(`{"jsonrpc":"2.0","method":"/math/add","params":[1,2,3],"id":1}`))
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		var r struct{ Result int }
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		return r.Result, err
 	}
 	clients["jsonrpc stream"] = func() (int, error) {
 		nc, err := net.Dial("tcp", p.addr)

@@ -29,7 +29,7 @@ func Format(name string) (wire.Format, error) {
 	case "pb":
 		return pb.Format{}, nil
 	case "http":
-		return wirehttp.Format{JSONRPCPath: JSONRPCPath}, nil
+		return wirehttp.Format{JSONRPCPath: JSONRPCPath, JSONRPC: jsonrpc.Format{}}, nil
 	case "jsonrpc":
 		return jsonrpc.Format{}, nil
 	}
@@ -38,5 +38,5 @@ func Format(name string) (wire.Format, error) {
 
 // All returns every format, for a listener that serves them all on one port.
 func All() []wire.Format {
-	return []wire.Format{raw.Format{}, wirejson.Format{}, pb.Format{}, wirehttp.Format{JSONRPCPath: JSONRPCPath}, jsonrpc.Format{}}
+	return []wire.Format{raw.Format{}, wirejson.Format{}, pb.Format{}, wirehttp.Format{JSONRPCPath: JSONRPCPath, JSONRPC: jsonrpc.Format{}}, jsonrpc.Format{}}
 }

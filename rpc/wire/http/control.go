@@ -128,9 +128,7 @@ func (f *framer) appendGoAway(dst []byte, m *wire.Message) []byte {
 // owed. A control request that names nothing, or a call already answered,
 // gives errSkip. The body, if any, is read and dropped.
 //
-// The 204 goes through f.interim at once when no earlier response is
-// owed; otherwise its slot waits, done, and goes out right after the
-// responses before it.
+// The 204 goes out as answerNoContent says.
 func (f *framer) controlRequest(m *wire.Message, seq uint32) error {
 	h := &f.h
 	var verdict *failure
@@ -159,15 +157,35 @@ func (f *framer) controlRequest(m *wire.Message, seq uint32) error {
 	}
 
 	closeAfter := h.wantsClose()
-	s := slot{seq: seq, control: true, close: closeAfter, http10: h.http10, keepAlive: h.http10 && !closeAfter}
 	var target uint32
+	if h.control == controlCancel && h.cancelSeq != 0 {
+		f.mu.Lock()
+		if i := f.owed.findOrd(h.cancelSeq); i >= 0 && f.owed.slots[i].call {
+			target = f.owed.slots[i].seq
+		}
+		f.mu.Unlock()
+	}
+	f.answerNoContent(slot{seq: seq, ord: f.ord, control: true, close: closeAfter, http10: h.http10, keepAlive: h.http10 && !closeAfter})
+	if closeAfter {
+		f.stop(responsesOnly)
+	}
+	if target == 0 {
+		return errSkip
+	}
+	m.Type, m.Seq, m.Code = wire.TypeCancel, target, wire.CodeCanceled
+	if h.hasCode && h.rpcCode == wire.CodeDeadlineExceeded {
+		m.Code = wire.CodeDeadlineExceeded
+	}
+	return nil
+}
+
+// answerNoContent answers the request of slot s, which the framer answers
+// itself, 204 No Content: through f.interim at once when no earlier
+// response is owed; otherwise its slot waits, done, and goes out right
+// after the responses before it.
+func (f *framer) answerNoContent(s slot) {
 	var now []byte
 	f.mu.Lock()
-	if h.control == controlCancel && h.cancelSeq != 0 {
-		if i := f.owed.find(h.cancelSeq); i >= 0 && f.owed.slots[i].call {
-			target = h.cancelSeq
-		}
-	}
 	if f.owed.len() == 0 && f.interim != nil {
 		f.ctrl = f.appendNoContent(f.ctrl[:0], &s)
 		now = f.ctrl
@@ -182,17 +200,6 @@ func (f *framer) controlRequest(m *wire.Message, seq uint32) error {
 		// f.mu, which AppendMessage takes under the caller's queue lock.
 		f.interim(now)
 	}
-	if closeAfter {
-		f.stop(responsesOnly)
-	}
-	if target == 0 {
-		return errSkip
-	}
-	m.Type, m.Seq, m.Code = wire.TypeCancel, target, wire.CodeCanceled
-	if h.hasCode && h.rpcCode == wire.CodeDeadlineExceeded {
-		m.Code = wire.CodeDeadlineExceeded
-	}
-	return nil
 }
 
 // appendNoContent appends the 204 No Content that answers the control

@@ -17,6 +17,11 @@
 // produces in any order, are put back in request order by a reorder
 // buffer in the framer.
 //
+// A server may also take JSON-RPC 2.0 in the bodies of POST requests to
+// one path: Format{JSONRPCPath: "/jsonrpc", JSONRPC: jsonrpc.Format{}}.
+// A batch's calls are handled concurrently and answered together, in one
+// response body.
+//
 // The format is symmetric: either side of a connection may send requests,
 // and each side's reader tells requests from responses by their first
 // line. A dmicro server may therefore call the dmicro client connected to

@@ -10,7 +10,6 @@ import (
 	"net"
 	nethttp "net/http"
 	"net/http/httptrace"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/internal/testenv"
 	"github.com/dmicro-go/dmicro/rpc"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 	"github.com/dmicro-go/dmicro/rpc/wire/filter"
@@ -254,14 +254,7 @@ func curl(t *testing.T, args ...string) response {
 // CI=true) when curl is missing.
 func curlPath(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("curl")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("curl is not on PATH (apt-get install -y curl); it is required when CI=true")
-		}
-		t.Skip("curl is not on PATH: apt-get install -y curl to run this test")
-	}
-	return path
+	return testenv.LookPath(t, "curl", "apt-get install -y curl")
 }
 
 // curlWatching runs curl verbosely with args, sends each interim response

@@ -38,15 +38,14 @@ type Format struct {
 	// other path is answered 405 Method Not Allowed. Empty or nil: GET is
 	// never allowed. The map must not change once the format is in use.
 	GetMethods map[string]bool
-	// JSONRPCPath is the path whose POST requests carry JSON-RPC 2.0
-	// instead of a plain call; empty disables it.
+	// JSONRPCPath is the path whose POST requests carry JSON-RPC 2.0 in
+	// their bodies instead of a plain call, read and answered by JSONRPC.
+	// Empty: there is no such path.
 	JSONRPCPath string
-
-	// exchange carries the bodies of requests to JSONRPCPath.
-	// TODO(jsonrpc): the seam for rpc/wire/jsonrpc. Until that package
-	// provides a bodyExchange and it is wired in here, a POST to
-	// JSONRPCPath is answered 501 Not Implemented.
-	exchange bodyExchange
+	// JSONRPC reads the bodies posted to JSONRPCPath: jsonrpc.Format{}.
+	// Nil with a JSONRPCPath: requests to it are answered 501 Not
+	// Implemented.
+	JSONRPC wire.BodyProtocol
 }
 
 var (
@@ -71,7 +70,7 @@ func (ft Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 		interim:  opts.Interim,
 		get:      ft.GetMethods,
 		rpcPath:  ft.JSONRPCPath,
-		exchange: ft.exchange,
+		rpcProto: ft.JSONRPC,
 		methods:  make(map[string]string),
 		h:        head{contentLength: -1, codecHdr: -1},
 	}
@@ -89,28 +88,35 @@ type framer struct {
 	interim  func([]byte)
 	get      map[string]bool
 	rpcPath  string
-	exchange bodyExchange
+	rpcProto wire.BodyProtocol
 
 	// The reader's own state.
 	state      readState
 	after      readState // the state after the go-away that closing returns
 	saidGoAway bool      // the reader returned its go-away
-	seq        uint32    // the seq given to the last request read: its ordinal on the connection
-	ctrl       []byte    // a response the reader writes itself, through interim
-	h          head      // the head being read
-	long       []byte    // a line longer than the bufio.Reader's buffer
-	target     []byte    // the request target, copied out of the reader's buffer
-	meta       []byte    // metadata keys and values of the head being read
-	reason     []byte    // the reason phrase of the status line being read
+	ord        uint32    // the ordinal of the last request read on the connection
+	seq        uint32    // the last seq given out: to a request, or to a message of a JSON-RPC body
+	rpcx       wire.BodyExchange
+	inBody     bool         // the reader is handing out the messages of a JSON-RPC body
+	bodyKey    uint32       // the seq of the slot that answers that body
+	rpcIn      wire.Message // holds that body's buffer until its last message is out
+	ctrl       []byte       // a response the reader writes itself, through interim
+	h          head         // the head being read
+	long       []byte       // a line longer than the bufio.Reader's buffer
+	target     []byte       // the request target, copied out of the reader's buffer
+	meta       []byte       // metadata keys and values of the head being read
+	reason     []byte       // the reason phrase of the status line being read
 	methods    map[string]string
 
 	mu      sync.Mutex
-	owed    order     // responses this side owes, in request order
-	sent    []sentReq // requests this side sent and not yet answered, oldest first
-	sent0   int       // sent[sent0:] are outstanding
-	sentOrd uint32    // the ordinal of the last request this side wrote
-	scratch []byte    // the body of an error response being written
-	date    []byte    // the Date of responses, for dateSec
+	owed    order             // responses this side owes, in request order
+	members map[uint32]member // seqs of JSON-RPC body messages given out and not yet answered
+	rpcOut  []byte            // the answer body of a JSON-RPC request, while it is rendered
+	sent    []sentReq         // requests this side sent and not yet answered, oldest first
+	sent0   int               // sent[sent0:] are outstanding
+	sentOrd uint32            // the ordinal of the last request this side wrote
+	scratch []byte            // the body of an error response being written
+	date    []byte            // the Date of responses, for dateSec
 	dateSec int64
 	// goingAway is set by this side's go-away when it accepted the
 	// connection: every response written from then on says
@@ -123,6 +129,12 @@ type framer struct {
 	// go-away (or sends its own); the framer writes those it is given.
 	peerClosed bool
 	saidClose  bool
+}
+
+// member is a message of a JSON-RPC body handed to the rpc layer.
+type member struct {
+	slot uint32 // the seq of the slot that answers the body
+	push bool   // a notification: its acknowledgement makes no answer
 }
 
 // sentReq is a request this side wrote, waiting for its response.

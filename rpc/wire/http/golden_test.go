@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/jsonrpc"
 )
 
 // golden returns the example named name in FORMAT.md as the bytes on the
@@ -85,6 +86,17 @@ func TestGoldenExamples(t *testing.T) {
 		if err := f.ReadMessage(&m); err != nil || m.Seq != 1 || string(m.Body) != "6" || m.Meta.Get("author") != "liu" {
 			t.Fatalf("reply %+v, %v", m, err)
 		}
+	})
+	t.Run("jsonrpc", func(t *testing.T) {
+		fr := serverOn(t, Format{JSONRPCPath: "/jsonrpc", JSONRPC: jsonrpc.Format{}}, golden(t, "jsonrpc-call"), 0)
+		reads, err := fr.readAll()
+		if len(reads) != 1 || reads[0].m == nil || reads[0].m.Method != "/math/add" || string(reads[0].m.Body) != "[1,2,3]" {
+			t.Fatalf("read %+v then %v", reads, err)
+		}
+		fr.answer(reads[0], &wire.Message{Codec: 'j', Body: []byte("6")})
+		// The body ends with a newline (its Content-Length counts it),
+		// which the document's example cannot show at its end.
+		sameResponse(t, fr.queued(), golden(t, "jsonrpc-response")+"\n")
 	})
 	t.Run("error", func(t *testing.T) {
 		resp := serveGolden(t, post("/math/mul", "[1,2,3]"), &wire.Message{Code: 5, Error: "no handler for /math/mul"})

@@ -6,9 +6,11 @@ const maxKeptBuffer = 64 << 10
 // slot is a response this side owes: what the reader learnt of the
 // request it answers, and the response itself once rendered out of turn.
 type slot struct {
-	seq       uint32
+	seq       uint32 // the key replies find it by
+	ord       uint32 // the request's ordinal on the connection, by which a cancel names it
 	call      bool   // a call handed over: a cancel may name it
-	control   bool   // a cancel or go-away request: the framer answers it 204 No Content
+	control   bool   // the framer answers it 204 No Content: a cancel or go-away request, a JSON-RPC body that wants no answer
+	rpcBody   bool   // a JSON-RPC body with messages to answer: its response is the exchange's answer body
 	status    int    // the status of a request the framer refused; 0: from the reply's code
 	code      int32  // the rpc code of that refusal
 	allow     string // the Allow header of a 405
@@ -17,8 +19,6 @@ type slot struct {
 	close     bool   // the response says "Connection: close"
 	http10    bool   // the request was HTTP/1.0: no interim response may precede the answer
 	keepAlive bool   // an HTTP/1.0 request kept alive: the response says so
-	exchange  bool   // the body exchange renders the response body
-	token     any    // the body exchange's state for the response
 	done      bool   // the response is rendered in buf, or the framer answers it (control)
 	buf       []byte
 }
@@ -55,6 +55,17 @@ func (o *order) add(s slot) {
 func (o *order) find(seq uint32) int {
 	for i := o.first; i < len(o.slots); i++ {
 		if o.slots[i].seq == seq && !o.slots[i].done {
+			return i
+		}
+	}
+	return -1
+}
+
+// findOrd returns the index of the slot of the request with ordinal ord
+// whose response is not rendered yet, or -1.
+func (o *order) findOrd(ord uint32) int {
+	for i := o.first; i < len(o.slots); i++ {
+		if o.slots[i].ord == ord && !o.slots[i].done {
 			return i
 		}
 	}

@@ -32,8 +32,8 @@ var errSkip = errors.New("http: request answered by the framer")
 // has Reset.
 //
 // A request becomes a TypeCall or TypePush with a seq the framer assigns,
-// which its reply must carry: the request's ordinal among the requests
-// read on the connection. A cancel request becomes a TypeCancel of the
+// which its reply must carry. A POST to the JSON-RPC path becomes the
+// messages of its body, one per call, each with a seq of its own. A cancel request becomes a TypeCancel of the
 // call it names, when its response is still owed; the framer answers the
 // cancel request itself, 204 No Content. A response becomes the TypeReply
 // of this side's oldest request still unanswered; the answers to pushes,
@@ -60,6 +60,15 @@ var errSkip = errors.New("http: request answered by the framer")
 //     still answer requests that crossed the close on the wire.
 func (f *framer) ReadMessage(m *wire.Message) error {
 	for {
+		if f.inBody {
+			// The messages of a JSON-RPC body come before anything
+			// else, a go-away its request asked for included.
+			if err := f.nextMember(m); err != errSkip {
+				return err
+			}
+			m.Reset()
+			continue
+		}
 		switch f.state {
 		case closing:
 			f.state, f.saidGoAway = f.after, true

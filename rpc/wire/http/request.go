@@ -26,11 +26,11 @@ var continueResponse = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 // readRequest reads the request whose first line is line (or whose first
 // line was too long: lineErr) into m.
 func (f *framer) readRequest(m *wire.Message, line []byte, lineErr error) error {
-	f.seq++
-	if f.seq == 0 {
-		f.seq = 1
+	f.ord++
+	if f.ord == 0 {
+		f.ord = 1
 	}
-	seq := f.seq
+	seq := f.nextSeq()
 	var err error
 	if lineErr != nil {
 		err = headError(lineErr)
@@ -109,9 +109,14 @@ func (f *framer) requestBody(m *wire.Message, seq uint32) error {
 		f.sendContinue()
 	}
 	store := verdict == nil && h.verb == verbPOST
-	body, err := f.readBody(m, store)
+	rpcBody := store && f.isJSONRPC(path)
+	into := m
+	if rpcBody {
+		into = &f.rpcIn // kept until the body's last message is handed out
+	}
+	body, err := f.readBody(into, store)
 	if err != nil {
-		m.Release()
+		into.Release()
 		if fl, ok := err.(*failure); ok {
 			return f.refuse(seq, fl)
 		}
@@ -120,54 +125,49 @@ func (f *framer) requestBody(m *wire.Message, seq uint32) error {
 	if verdict == nil && h.verb == verbPOST && h.codecHdr < 0 && !h.ctypeSeen && len(body) > 0 {
 		verdict = malformed(statusUnsupportedMedia, false, "http: a body without Content-Type")
 	}
-	var token any
-	exchanged := verdict == nil && f.isExchange(path)
-	if exchanged {
-		var xerr error
-		if token, xerr = f.exchange.request(m, body); xerr != nil {
-			verdict = malformed(statusBadRequest, false, "http: "+xerr.Error())
-		}
+	if verdict == nil && rpcBody && len(body) > 0 && (h.codecHdr >= 0 || h.codec != codecJSON) {
+		verdict = malformed(statusUnsupportedMedia, false, "http: a JSON-RPC body must be application/json")
 	}
 	if verdict != nil {
-		m.Release()
+		into.Release()
 		return f.refuse(seq, verdict)
 	}
-
-	if !exchanged {
-		m.Type = wire.TypeCall
-		if h.push {
-			m.Type = wire.TypePush
-		}
-		m.Method, m.Timeout, m.Accept = path, h.timeout, h.accept
-		m.Codec = h.codec
-		if h.codecHdr >= 0 {
-			m.Codec = byte(h.codecHdr)
-		}
-		if h.verb == verbGET {
-			m.Body, m.Codec = nil, 0
-			if len(query) > 0 {
-				buf := bufpool.Get(len(query))
-				copy(*buf, query)
-				m.Hold(buf)
-				m.Body, m.Codec = *buf, codecForm
-			}
-		} else if len(body) > 0 {
-			m.Body = body
-		}
-		m.Filters = append(m.Filters[:0], h.filters...)
-		f.takeMeta(&m.Meta)
+	if rpcBody {
+		return f.startBody(m, seq, body)
 	}
+
+	m.Type = wire.TypeCall
+	if h.push {
+		m.Type = wire.TypePush
+	}
+	m.Method, m.Timeout, m.Accept = path, h.timeout, h.accept
+	m.Codec = h.codec
+	if h.codecHdr >= 0 {
+		m.Codec = byte(h.codecHdr)
+	}
+	if h.verb == verbGET {
+		m.Body, m.Codec = nil, 0
+		if len(query) > 0 {
+			buf := bufpool.Get(len(query))
+			copy(*buf, query)
+			m.Hold(buf)
+			m.Body, m.Codec = *buf, codecForm
+		}
+	} else if len(body) > 0 {
+		m.Body = body
+	}
+	m.Filters = append(m.Filters[:0], h.filters...)
+	f.takeMeta(&m.Meta)
 	m.Seq = seq
 	closeAfter := h.wantsClose()
 	f.addSlot(slot{
 		seq:       seq,
+		ord:       f.ord,
 		call:      m.Type == wire.TypeCall,
 		push:      m.Type == wire.TypePush,
 		close:     closeAfter,
 		http10:    h.http10,
 		keepAlive: h.http10 && !closeAfter,
-		exchange:  exchanged,
-		token:     token,
 	})
 	if closeAfter {
 		f.stop(responsesOnly)
@@ -249,7 +249,7 @@ func (f *framer) verdict(path string, pathOK bool) *failure {
 		return malformed(statusBadRequest, false, "http: invalid request target")
 	case h.hosts != 1 && !h.http10:
 		return malformed(statusBadRequest, false, "http: an HTTP/1.1 request needs one Host header")
-	case f.rpcPath != "" && path == f.rpcPath && f.exchange == nil:
+	case f.rpcPath != "" && path == f.rpcPath && f.rpcProto == nil:
 		return malformed(statusNotImplemented, false, "http: JSON-RPC is not available on this endpoint")
 	case h.bad != "":
 		return malformed(statusBadRequest, false, h.bad)
@@ -261,9 +261,20 @@ func (f *framer) verdict(path string, pathOK bool) *failure {
 	return nil
 }
 
-// isExchange reports whether requests to path go through the body exchange.
-func (f *framer) isExchange(path string) bool {
-	return f.exchange != nil && f.rpcPath != "" && path == f.rpcPath
+// isJSONRPC reports whether the bodies of POST requests to path carry
+// JSON-RPC.
+func (f *framer) isJSONRPC(path string) bool {
+	return f.rpcProto != nil && f.rpcPath != "" && path == f.rpcPath
+}
+
+// nextSeq gives out the seqs of the messages the reader hands over: one per
+// request, and one per message of a JSON-RPC body.
+func (f *framer) nextSeq() uint32 {
+	f.seq++
+	if f.seq == 0 {
+		f.seq = 1
+	}
+	return f.seq
 }
 
 // sendContinue queues "100 Continue" unless a response to an earlier
@@ -290,6 +301,7 @@ func (f *framer) refuse(seq uint32, fl *failure) error {
 	closeAfter := fl.close || f.h.wantsClose()
 	first := f.addSlot(slot{
 		seq:       seq,
+		ord:       f.ord,
 		status:    fl.status,
 		code:      fl.code,
 		allow:     fl.allow,

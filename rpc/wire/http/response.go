@@ -205,13 +205,6 @@ func (f *framer) appendResponse(dst []byte, s *slot, m *wire.Message) ([]byte, e
 		if code == 0 {
 			code = s.code
 		}
-	case s.exchange:
-		body, ctype = f.exchange.response(f.scratch[:0], m, s.token)
-		f.scratch = body
-		status = statusOK
-		if len(body) == 0 {
-			status = statusNoContent
-		}
 	case m.Code != 0:
 		status, code = statusFor(m.Code), m.Code
 	case s.push:

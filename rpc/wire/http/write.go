@@ -54,17 +54,29 @@ func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
 // or keeps it until then. Its turn has come when every response before it
 // is written, or rendered and waiting: the 204 to a cancel request that
 // the framer could not queue when it read it.
+//
+// The reply to a message of a JSON-RPC body goes to the body's exchange,
+// and the body's response is rendered once the exchange's answer is
+// complete.
 func (f *framer) appendReply(dst []byte, m *wire.Message) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	key := m.Seq
+	if mb, ok := f.members[m.Seq]; ok {
+		var ready bool
+		var err error
+		if key, ready, err = f.bodyReply(m, mb); err != nil || !ready {
+			return dst, err
+		}
+	}
 	o := &f.owed
-	i := o.find(m.Seq)
+	i := o.find(key)
 	if i < 0 {
 		return dst, wrapMalformed("http: reply to seq " + strconv.FormatUint(uint64(m.Seq), 10) + ", which no request read is waiting for")
 	}
 	s := &o.slots[i]
 	if !o.turn(i) {
-		out, err := f.appendResponse(s.buf[:0], s, m)
+		out, err := f.render(s.buf[:0], s, m)
 		if err != nil {
 			return dst, err
 		}
@@ -77,7 +89,7 @@ func (f *framer) appendReply(dst []byte, m *wire.Message) ([]byte, error) {
 	for k := o.first; k < i; k++ {
 		out = f.appendDone(out, &o.slots[k])
 	}
-	out, err := f.appendResponse(out, s, m)
+	out, err := f.render(out, s, m)
 	if err != nil {
 		return dst[:n], err
 	}
@@ -85,6 +97,15 @@ func (f *framer) appendReply(dst []byte, m *wire.Message) ([]byte, error) {
 		o.pop()
 	}
 	return f.flushDone(out), nil
+}
+
+// render appends the response of slot s, answered by reply m. The caller
+// holds f.mu.
+func (f *framer) render(dst []byte, s *slot, m *wire.Message) ([]byte, error) {
+	if s.rpcBody {
+		return f.appendBodyResponse(dst, s), nil
+	}
+	return f.appendResponse(dst, s, m)
 }
 
 // appendDone appends the response of slot s, which is done: rendered in

@@ -17,7 +17,9 @@
 //
 // [Exchange] holds these semantics for one connection, apart from finding
 // values in a stream, so that a format carrying one JSON-RPC value per
-// message of another protocol (HTTP POST) can reuse them.
+// message of another protocol can reuse them: Format is also a
+// wire.BodyProtocol, which the http format takes to serve JSON-RPC in the
+// bodies of POST requests to one path.
 //
 // FORMAT.md in this directory describes the mapping in full: the fields,
 // the error code table, this package's extension members ("meta",

@@ -16,12 +16,20 @@ import (
 type Format struct{}
 
 var (
-	_ wire.Format  = Format{}
-	_ wire.Sniffer = Format{}
+	_ wire.Format       = Format{}
+	_ wire.Sniffer      = Format{}
+	_ wire.BodyProtocol = Format{}
+	_ wire.BodyExchange = (*Exchange)(nil)
 )
 
 // Name returns "jsonrpc".
 func (Format) Name() string { return "jsonrpc" }
+
+// NewBodyExchange returns an [Exchange] for a format that carries one
+// JSON-RPC value in each body of its requests: http, at its JSONRPCPath.
+func (Format) NewBodyExchange(next func() uint32, limit int) wire.BodyExchange {
+	return NewExchange(next, limit)
+}
 
 // NewFramer returns a framer that reads JSON-RPC values from r and refuses
 // values larger than opts.Limit() in both directions. Both ends of a
