@@ -9,12 +9,13 @@ import (
 	wirejson "github.com/dmicro-go/dmicro/rpc/wire/json"
 	"github.com/dmicro-go/dmicro/rpc/wire/jsonrpc"
 	"github.com/dmicro-go/dmicro/rpc/wire/pb"
+	"github.com/dmicro-go/dmicro/rpc/wire/raw"
 )
 
-// TestConformanceFormats runs the conformance suite over every frame format
-// besides raw (TestConformance's), on loopback TCP.
+// TestConformanceFormats runs the conformance suite over every frame
+// format on loopback TCP.
 func TestConformanceFormats(t *testing.T) {
-	for _, f := range []wire.Format{wirejson.Format{}, pb.Format{}, wirehttp.Format{}, jsonrpc.Format{}} {
+	for _, f := range []wire.Format{raw.Format{}, wirejson.Format{}, pb.Format{}, wirehttp.Format{}, jsonrpc.Format{}} {
 		env := rpctest.TCP()
 		env.Format = f
 		env.Name = "tcp/" + f.Name()

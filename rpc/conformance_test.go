@@ -7,14 +7,14 @@ import (
 )
 
 // TestConformance runs the conformance suite over the transports of the
-// core: tcp and unix, each plain and under TLS.
+// core, unix and TLS over tcp and over unix, with raw and json frames;
+// TestConformanceFormats runs it over tcp with every format.
 func TestConformance(t *testing.T) {
 	for _, env := range []rpctest.Env{
-		rpctest.TCP(),
 		rpctest.Unix(),
 		rpctest.TLS(rpctest.TCP()),
 		rpctest.TLS(rpctest.Unix()),
 	} {
-		rpctest.Run(t, env)
+		rpctest.RunFormats(t, env)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
@@ -94,4 +95,29 @@ func (s *SelfSigned) ClientConfig() *tls.Config {
 		RootCAs:    s.Pool,
 		MinVersion: tls.VersionTLS12,
 	}
+}
+
+// PEM returns the certificate and its private key in PEM form, for a
+// process that must serve or trust the same certificate (a child process,
+// a program started later); ParseSelfSigned reads them back.
+func (s *SelfSigned) PEM() (certPEM, keyPEM []byte, err error) {
+	der, err := x509.MarshalPKCS8PrivateKey(s.Certificate.PrivateKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("transport: self-signed key: %w", err)
+	}
+	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate.Certificate[0]})
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	return certPEM, keyPEM, nil
+}
+
+// ParseSelfSigned makes a SelfSigned of a certificate and key in PEM form,
+// as PEM returns them.
+func ParseSelfSigned(certPEM, keyPEM []byte) (*SelfSigned, error) {
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("transport: self-signed certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	return &SelfSigned{Certificate: cert, Pool: pool}, nil
 }

@@ -660,3 +660,41 @@ func TestNewSelfSigned(t *testing.T) {
 		t.Error("NewSelfSigned accepted an empty host")
 	}
 }
+
+// TestSelfSignedPEM: a certificate written as PEM and read back serves a
+// TLS handshake that a client trusting the original checks.
+func TestSelfSignedPEM(t *testing.T) {
+	orig := newSelfSigned(t)
+	certPEM, keyPEM, err := orig.PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseSelfSigned(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Certificate.Leaf.Equal(orig.Certificate.Leaf) {
+		t.Fatal("the certificate read back differs")
+	}
+	ctx := context.Background()
+	l, err := TLS{Config: back.ServerConfig()}.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			c.Write([]byte("x"))
+			c.Close()
+		}
+	}()
+	c, err := TLS{Config: orig.ClientConfig()}.Dial(ctx, "tcp", l.Addr().String())
+	if err != nil {
+		t.Fatalf("a client trusting the original: %v", err)
+	}
+	c.Close()
+	if _, err := ParseSelfSigned(certPEM, certPEM); err == nil {
+		t.Fatal("a certificate given as its own key was accepted")
+	}
+}

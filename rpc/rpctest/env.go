@@ -1,7 +1,6 @@
 package rpctest
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,12 +39,16 @@ func (e Env) config(base rpc.Config, server bool) rpc.Config {
 	return base
 }
 
+// Loopback returns "127.0.0.1:0": a fresh port on loopback, for the Addr
+// of transports over TCP or UDP.
+func Loopback(testing.TB) string { return "127.0.0.1:0" }
+
 // TCP is loopback TCP.
 func TCP() Env {
 	return Env{
 		Name: "tcp", Network: "tcp",
 		Server: transport.Net{}, Client: transport.Net{},
-		Addr: func(testing.TB) string { return "127.0.0.1:0" },
+		Addr: Loopback,
 	}
 }
 
@@ -69,13 +72,10 @@ func unixPath(t testing.TB) string {
 	return filepath.Join(dir, "s.sock")
 }
 
-// TLS runs inner's transports under TLS with a self-signed certificate
-// made for the test run.
+// TLS runs inner's transports under TLS with the suite's certificate
+// (see Cert).
 func TLS(inner Env) Env {
-	ss, err := transport.NewSelfSigned()
-	if err != nil {
-		panic(fmt.Sprintf("rpctest: self-signed certificate: %v", err))
-	}
+	ss := Cert()
 	client := ss.ClientConfig()
 	client.ServerName = "localhost" // unix addresses carry no host name
 	inner.Name = inner.Name + "+tls"
