@@ -20,16 +20,19 @@ const wait = 5 * time.Second
 var mainWait = wait
 
 // Main runs the tests, then fails (exit status 1, stacks printed to stderr)
-// if goroutines other than the runtime's and the testing package's are still
-// alive after up to 5 s of retries. It checks only when the tests passed: a
+// if goroutines other than the runtime's and the testing package's, and
+// other than those already running before the tests (started by package
+// initialisers, such as a library's timer scheduler), are still alive
+// after up to 5 s of retries. It checks only when the tests passed: a
 // failing test often leaves goroutines behind, and their stacks would bury
 // the real failure. Main calls [os.Exit] itself. Use:
 //
 //	func TestMain(m *testing.M) { leakcheck.Main(m) }
 func Main(m *testing.M) {
+	before := goroutines()
 	code := m.Run()
 	if code == 0 {
-		if leaked := waitGoroutines(nil, time.Now().Add(mainWait)); len(leaked) > 0 {
+		if leaked := waitGoroutines(before, time.Now().Add(mainWait)); len(leaked) > 0 {
 			fmt.Fprintf(os.Stderr, "leakcheck: %d goroutine(s) still running after the tests:\n\n%s\n",
 				len(leaked), strings.Join(leaked, "\n\n"))
 			code = 1

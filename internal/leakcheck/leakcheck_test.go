@@ -14,16 +14,28 @@ import (
 	"time"
 )
 
-// helperEnv makes TestMain leak a goroutine, for TestMainReportsLeak.
+// helperEnv makes the test binary, run again by TestMainReportsLeak, leak
+// a goroutine in a test ("leak") or start one before the tests, as a
+// package initialiser may ("init").
 const helperEnv = "LEAKCHECK_TEST_HELPER"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "leak" {
+	switch os.Getenv(helperEnv) {
+	case "leak":
 		mainWait = 100 * time.Millisecond
-		block := make(chan struct{})
-		go helperLeak(block)
+	case "init":
+		mainWait = 100 * time.Millisecond
+		go helperLeak(make(chan struct{}))
 	}
 	Main(m)
+}
+
+// TestHelperLeak leaks a goroutine when the binary runs as the "leak"
+// helper, and does nothing otherwise.
+func TestHelperLeak(t *testing.T) {
+	if os.Getenv(helperEnv) == "leak" {
+		go helperLeak(make(chan struct{}))
+	}
 }
 
 func helperLeak(block chan struct{}) { <-block }
@@ -266,18 +278,26 @@ func TestMainReportsLeak(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot find the test binary: %v", err)
 	}
-	cmd := exec.Command(exe, "-test.run=^TestGoroutineID$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"=leak")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err = cmd.Run()
+	run := func(mode string) (string, error) {
+		cmd := exec.Command(exe, "-test.run=^TestHelperLeak$", "-test.count=1")
+		cmd.Env = append(os.Environ(), helperEnv+"="+mode)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		return stderr.String(), err
+	}
+	stderr, err := run("leak")
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("sub-process: err = %v, want exit status 1; stderr:\n%s", err, stderr.String())
+		t.Fatalf("sub-process: err = %v, want exit status 1; stderr:\n%s", err, stderr)
 	}
 	for _, want := range []string{"leakcheck: 1 goroutine(s) still running", "leakcheck.helperLeak"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, stderr)
 		}
+	}
+	// A goroutine that ran before the tests began is not theirs.
+	if stderr, err := run("init"); err != nil {
+		t.Fatalf("a goroutine started before the tests was reported: %v\n%s", err, stderr)
 	}
 }
