@@ -134,9 +134,23 @@ var testFrames = []string{"testing.tRunner(", "testing.fRunner(", "testing.(*M).
 // stdPrefixes are the packages whose goroutines are not ours.
 var stdPrefixes = []string{"runtime.", "runtime/", "testing.", "testing/", "os/signal.", "internal/"}
 
-// ignored reports whether a goroutine's stack belongs to the runtime or the
-// testing machinery rather than to the code under test.
+// poolFrames mark the process-wide worker pools that a dependency starts
+// once, on first use, and keeps for the life of the process: they belong
+// to no connection and no test.
+var poolFrames = []string{
+	"github.com/xtaci/kcp-go/v5.postProcessWorker(", // kcp-go's packet post-processing pool
+	"github.com/xtaci/kcp-go/v5.(*TimedSched).run(", // kcp-go's update scheduler
+}
+
+// ignored reports whether a goroutine's stack belongs to the runtime, the
+// testing machinery or a dependency's process-wide pool rather than to the
+// code under test.
 func ignored(stack string) bool {
+	for _, f := range poolFrames {
+		if strings.Contains(stack, f) {
+			return true
+		}
+	}
 	for _, f := range testFrames {
 		if strings.Contains(stack, f) {
 			return true

@@ -1,6 +1,7 @@
 package rpctest
 
 import (
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -66,8 +67,16 @@ func testRedialAfterRestart(t *testing.T, env Env) {
 		t.Fatalf("call while down: %v, want CodeUnavailable", err)
 	}
 
-	// The same address comes back: the same Session works again.
-	startServer(t, env, rpc.Config{}, nil, first.addr, registerServices)
+	// The same address comes back: the same Session works again. (Over
+	// UDP the connections a listener accepted share its socket, which is
+	// freed once they have closed: bind again until it is.)
+	var l net.Listener
+	WaitFor(t, "the address to be free", func() bool {
+		var err error
+		l, err = env.Server.Listen(Context(t), env.Network, first.addr)
+		return err == nil
+	})
+	startServer(t, env, rpc.Config{}, l, "", registerServices)
 	WaitFor(t, "the redial", func() bool { return ev.has("reconnected") })
 	if err := sess.Call(Context(t), "/math/add", []int{2, 3}, &sum); err != nil || sum != 5 {
 		t.Fatalf("call after the redial: %d, %v", sum, err)

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package kcp_test
+
+func isRefused(error) bool { return false }

@@ -1,0 +1,112 @@
+package kcp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"net"
+
+	kcpgo "github.com/xtaci/kcp-go/v5"
+
+	"github.com/dmicro-go/dmicro/transport"
+)
+
+// Transport is the Transport of KCP over UDP, with the session layer of
+// FORMAT.md. Its zero value is ready to use. It holds no state besides its
+// Config, so it is safe for concurrent use as long as the Config does not
+// change.
+type Transport struct {
+	Config Config
+}
+
+var _ transport.Transport = Transport{}
+
+// checkNetwork accepts the UDP networks.
+func checkNetwork(network string) error {
+	switch network {
+	case "udp", "udp4", "udp6":
+		return nil
+	}
+	return fmt.Errorf("%w %q (want udp, udp4 or udp6)", transport.ErrUnsupportedNetwork, network)
+}
+
+// Listen announces on the UDP address addr. The listener's Accept returns
+// a connection at once; its opening (reading the peer's OPEN) happens in
+// HandshakeContext, which the rpc layer calls in the connection's own
+// goroutine, or on its first Read or Write. Closing the listener stops
+// accepting; the connections it accepted keep working, and the UDP socket
+// is closed once the last of them is.
+func (t Transport) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
+	if err := checkNetwork(network); err != nil {
+		return nil, err
+	}
+	cfg, err := t.Config.resolve()
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(ctx, network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("transport/kcp: %w", err)
+	}
+	uc := pc.(*net.UDPConn)
+	uc.SetReadBuffer(cfg.SocketBuffer)
+	uc.SetWriteBuffer(cfg.SocketBuffer)
+	if cfg.DSCP != 0 {
+		if err := setDSCP(uc, cfg.DSCP); err != nil {
+			uc.Close()
+			return nil, fmt.Errorf("transport/kcp: DSCP: %w", err)
+		}
+	}
+	kl, err := kcpgo.ServeConn(cfg.block, cfg.DataShards, cfg.ParityShards, uc)
+	if err != nil {
+		uc.Close()
+		return nil, fmt.Errorf("transport/kcp: %w", err)
+	}
+	return &listener{kl: kl, uc: uc, cfg: cfg}, nil
+}
+
+// Dial connects to the UDP address addr and runs the session layer's
+// opening: it returns once the peer answered, or fails when ctx ends or
+// HandshakeTimeout passes first, or as soon as the peer's host says that
+// nothing listens on the port.
+func (t Transport) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if err := checkNetwork(network); err != nil {
+		return nil, err
+	}
+	cfg, err := t.Config.resolve()
+	if err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("transport/kcp: %w", err)
+	}
+	uc := nc.(*net.UDPConn)
+	uc.SetReadBuffer(cfg.SocketBuffer)
+	uc.SetWriteBuffer(cfg.SocketBuffer)
+	if cfg.DSCP != 0 {
+		if err := setDSCP(uc, cfg.DSCP); err != nil {
+			uc.Close()
+			return nil, fmt.Errorf("transport/kcp: DSCP: %w", err)
+		}
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	sess, err := kcpgo.NewConn4(binary.LittleEndian.Uint32(b[:]), uc.RemoteAddr(), cfg.block, cfg.DataShards, cfg.ParityShards, true, connectedUDP{uc})
+	if err != nil {
+		uc.Close()
+		return nil, fmt.Errorf("transport/kcp: %w", err)
+	}
+	c := newConn(sess, cfg, false, nil)
+	hctx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
+	defer cancel()
+	if err := c.dial(hctx); err != nil {
+		c.Close()
+		c.wg.Wait()
+		return nil, fmt.Errorf("transport/kcp: dial %s: %w", addr, err)
+	}
+	return c, nil
+}
