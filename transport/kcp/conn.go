@@ -32,12 +32,12 @@ type conn struct {
 
 	readSem chan struct{} // held by the reader of cr
 	cr      *chunkReader
-	rerr   error // sticky: end of stream, protocol or socket error
+	rerr    error // sticky: end of stream, protocol or socket error
 
 	writeSem chan struct{} // held by the writer of the session
 	hdr      [headerSize]byte
-	bufs    [2][]byte
-	werr    error // sticky: socket error
+	bufs     [2][]byte
+	werr     error // sticky: socket error
 
 	openOnce sync.Once
 	openErr  error
@@ -65,11 +65,11 @@ func newConn(sess *kcpgo.UDPSession, cfg *settings, server bool, release func())
 	sess.SetACKNoDelay(true)
 	sess.SetWriteDelay(false)
 	c := &conn{
-		sess:    sess,
-		cfg:     cfg,
-		server:  server,
-		release: release,
-		cr:      newChunkReader(bufio.NewReaderSize(sess, 32<<10)),
+		sess:     sess,
+		cfg:      cfg,
+		server:   server,
+		release:  release,
+		cr:       newChunkReader(bufio.NewReaderSize(sess, 32<<10)),
 		closed:   make(chan struct{}),
 		ended:    make(chan struct{}),
 		readSem:  make(chan struct{}, 1),
