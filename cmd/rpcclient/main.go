@@ -3,6 +3,10 @@
 // metadata author=liuzhiming, and prints the result.
 //
 //	go run ./cmd/rpcclient -addr 127.0.0.1:9091 [-wire raw|json|pb|http|jsonrpc]
+//		[-transport tcp|unix|tls|kcp|quic|websocket|wss] [-ca FILE]
+//
+// The transports with TLS trust the certificates in -ca (the file where
+// rpcserver wrote its self-signed one), or the system's roots.
 //
 // Copy it as the template of a client.
 package main
@@ -14,6 +18,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/dmicro-go/dmicro/cmd/internal/transportflag"
 	"github.com/dmicro-go/dmicro/cmd/internal/wireflag"
 	"github.com/dmicro-go/dmicro/rpc"
 )
@@ -27,8 +32,10 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:9091", "address of the server")
-	network := flag.String("network", "tcp", "network: tcp, tcp4, tcp6 or unix")
+	network := flag.String("network", "", "network, when the transport has several: tcp4, tcp6, udp4, udp6")
 	wireName := flag.String("wire", "raw", wireflag.Usage)
+	trName := flag.String("transport", "tcp", transportflag.Usage)
+	caFile := flag.String("ca", "", "certificates (PEM) to trust for tls, quic and wss; empty: the system's")
 	wait := flag.Duration("wait", 0, "keep trying to connect for this long (for scripts that start the server just before)")
 	timeout := flag.Duration("timeout", 5*time.Second, "deadline of the call")
 	flag.Parse()
@@ -39,10 +46,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	tr, netName, err := transportflag.Client(*trName, *network, *caFile)
+	if err != nil {
+		return err
+	}
 	cli, err := rpc.NewEndpoint(rpc.Config{
-		Network: *network,
-		Format:  format,
-		Redial:  rpc.RedialPolicy{Attempts: -1, MaxDelay: time.Second},
+		Network:   netName,
+		Transport: tr,
+		Format:    format,
+		Redial:    rpc.RedialPolicy{Attempts: -1, MaxDelay: time.Second},
 	})
 	if err != nil {
 		return err

@@ -2,14 +2,54 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// programs builds cmd/rpcserver and cmd/rpcclient once, and returns the
+// directory that holds them.
+func programs(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "dmicro-cmd")
+		if buildErr != nil {
+			return
+		}
+		for _, name := range []string{"rpcserver", "rpcclient"} {
+			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "../"+name).CombinedOutput()
+			if err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", name, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binDir
+}
 
 // TestSeedExample builds cmd/rpcserver and cmd/rpcclient, runs the server as
 // a real process on a free port, runs the client against it, checks that it
@@ -19,13 +59,7 @@ func TestSeedExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two programs")
 	}
-	bin := t.TempDir()
-	for _, name := range []string{"rpcserver", "rpcclient"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(bin, name), "../"+name).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go build %s: %v\n%s", name, err, out)
-		}
-	}
+	bin := programs(t)
 	addr := freeAddr(t)
 	var serverLog bytes.Buffer
 	srv := exec.Command(filepath.Join(bin, "rpcserver"), "-addr", addr)
@@ -72,13 +106,7 @@ func TestEveryWireOnOnePort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two programs")
 	}
-	bin := t.TempDir()
-	for _, name := range []string{"rpcserver", "rpcclient"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(bin, name), "../"+name).CombinedOutput()
-		if err != nil {
-			t.Fatalf("go build %s: %v\n%s", name, err, out)
-		}
-	}
+	bin := programs(t)
 	addr := freeAddr(t)
 	var serverLog bytes.Buffer
 	srv := exec.Command(filepath.Join(bin, "rpcserver"), "-addr", addr, "-wire", "auto")
@@ -96,6 +124,72 @@ func TestEveryWireOnOnePort(t *testing.T) {
 			t.Errorf("-wire %s: %q, %v\nserver log:\n%s", wire, out, err, serverLog.String())
 		}
 	}
+}
+
+// TestEveryTransport runs the example server and client over each
+// transport; the ones with TLS trust the server's self-signed certificate,
+// which the server writes for them.
+func TestEveryTransport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs two programs")
+	}
+	bin := programs(t)
+	for _, tr := range []string{"tcp", "unix", "tls", "kcp", "quic", "websocket", "wss"} {
+		t.Run(tr, func(t *testing.T) {
+			dir := t.TempDir()
+			addr := freeAddr(t)
+			switch tr {
+			case "unix":
+				addr = filepath.Join(dir, "s.sock")
+			case "kcp", "quic":
+				addr = freeUDPAddr(t)
+			}
+			cert := filepath.Join(dir, "cert.pem")
+			var serverLog bytes.Buffer
+			srv := exec.Command(filepath.Join(bin, "rpcserver"), "-addr", addr, "-transport", tr, "-cert-out", cert)
+			srv.Stderr = &serverLog
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				srv.Process.Signal(syscall.SIGTERM)
+				srv.Wait()
+			}()
+			args := []string{"-addr", addr, "-transport", tr, "-wait", "20s"}
+			if tr == "tls" || tr == "quic" || tr == "wss" {
+				waitForFile(t, cert)
+				args = append(args, "-ca", cert)
+			}
+			out, err := exec.Command(filepath.Join(bin, "rpcclient"), args...).CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != "result: 15" {
+				t.Fatalf("-transport %s: %q, %v\nserver log:\n%s", tr, out, err, serverLog.String())
+			}
+		})
+	}
+}
+
+// waitForFile waits until the server has written path.
+func waitForFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never wrote %s", path)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func freeUDPAddr(t *testing.T) string {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().String()
 }
 
 func freeAddr(t *testing.T) string {

@@ -3,10 +3,15 @@
 // metadata of each call.
 //
 //	go run ./cmd/rpcserver -addr 127.0.0.1:9091 [-wire raw|json|pb|http|jsonrpc|auto]
+//		[-transport tcp|unix|tls|kcp|quic|websocket|wss] [-cert FILE -key FILE]
 //
 // With -wire auto one port serves every format: the example client in each
 // of them, curl (POST /math/add with a JSON body) and any JSON-RPC 2.0
 // client, over a raw stream or POST /jsonrpc.
+//
+// The transports with TLS (tls, quic, wss) serve -cert and -key, or else a
+// self-signed certificate made at start, written to -cert-out for clients
+// to trust (go run ./cmd/rpcclient -transport quic -ca FILE).
 //
 // SIGINT or SIGTERM shuts it down gracefully: calls in flight finish first.
 // Copy it as the template of a server.
@@ -20,9 +25,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/dmicro-go/dmicro/cmd/internal/transportflag"
 	"github.com/dmicro-go/dmicro/cmd/internal/wireflag"
 	"github.com/dmicro-go/dmicro/rpc"
 )
@@ -52,15 +59,24 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:9091", "address to listen on")
-	network := flag.String("network", "tcp", "network: tcp, tcp4, tcp6 or unix")
+	network := flag.String("network", "", "network, when the transport has several: tcp4, tcp6, udp4, udp6")
 	wireName := flag.String("wire", "raw", wireflag.Usage+", or auto for all of them on one port")
+	trName := flag.String("transport", "tcp", transportflag.Usage)
+	certFile := flag.String("cert", "", "certificate (PEM) of tls, quic and wss")
+	keyFile := flag.String("key", "", "private key (PEM) of -cert")
+	certOut := flag.String("cert-out", filepath.Join(os.TempDir(), "dmicro-rpcserver.pem"), "where the self-signed certificate goes when -cert is not given")
 	grace := flag.Duration("grace", 10*time.Second, "how long a shutdown waits for calls in flight")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
+	tr, netName, err := transportflag.Server(*trName, *network, *certFile, *keyFile, *certOut, logger)
+	if err != nil {
+		return err
+	}
 	cfg := rpc.Config{
-		Network:    *network,
+		Network:    netName,
+		Transport:  tr,
 		ListenAddr: *addr,
 		Logger:     logger,
 		LogCalls:   true,
