@@ -15,6 +15,8 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/rpctest"
 	"github.com/dmicro-go/dmicro/transport"
 	"github.com/dmicro-go/dmicro/transport/kcp"
+	"github.com/dmicro-go/dmicro/transport/quic"
+	"github.com/dmicro-go/dmicro/transport/websocket"
 )
 
 // network is one transport to measure.
@@ -37,6 +39,9 @@ func networks() []network {
 		}},
 		{"tls", "tcp", transport.TLS{Config: cert.ServerConfig()}, transport.TLS{Config: client}, loopback},
 		{"kcp", "udp", kcp.Transport{}, kcp.Transport{}, loopback},
+		{"quic", "udp", quic.New(quic.Config{TLS: cert.ServerConfig()}), quic.New(quic.Config{TLS: client}), loopback},
+		{"ws", "tcp", websocket.Transport{}, websocket.Transport{}, loopback},
+		{"wss", "tcp", websocket.Transport{Config: websocket.Config{TLS: cert.ServerConfig()}}, websocket.Transport{Config: websocket.Config{TLS: client}}, loopback},
 	}
 }
 

@@ -29,7 +29,12 @@
 // retransmitted, as it does on TCP. The connection still gains what QUIC
 // gives below the stream: a 1-RTT handshake (0-RTT with [Config.Allow0RTT]),
 // no head-of-line blocking with other connections on the same socket, and
-// loss recovery in user space.
+// loss recovery in user space. It also measures faster: at 64 concurrent
+// callers on one loopback connection of a 2-core machine, an rpc call of
+// the 581-byte benchmark message over the one stream ran at 67k calls/s,
+// while a bare 581-byte echo with a stream per call, with no rpc framing
+// or codec at all, ran at 21k (BenchmarkStreamPerCall in this package, and
+// internal/transportbench).
 //
 // A QUIC stream becomes visible to the peer only once data flows on it, so
 // the dialer writes a short fixed preface at once. The server's Accept
