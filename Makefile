@@ -40,8 +40,8 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	  done; \
 	done
 
-bench: ## hot-path benchmarks: calls, frames, codecs
-	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./rpc/wire/raw/ ./codec/
+bench: ## hot-path benchmarks: calls, frames, codecs, and a call over every transport
+	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./rpc/wire/raw/ ./codec/ ./internal/transportbench/
 
 demo: ## start the example server, call it with the example client, stop the server
 	@mkdir -p $(BIN)
