@@ -51,13 +51,8 @@ func (t Transport) Listen(ctx context.Context, network, addr string) (net.Listen
 		return nil, fmt.Errorf("transport/kcp: %w", err)
 	}
 	uc := pc.(*net.UDPConn)
-	uc.SetReadBuffer(cfg.SocketBuffer)
-	uc.SetWriteBuffer(cfg.SocketBuffer)
-	if cfg.DSCP != 0 {
-		if err := setDSCP(uc, cfg.DSCP); err != nil {
-			uc.Close()
-			return nil, fmt.Errorf("transport/kcp: DSCP: %w", err)
-		}
+	if err := tune(uc, cfg); err != nil {
+		return nil, err
 	}
 	kl, err := kcpgo.ServeConn(cfg.block, cfg.DataShards, cfg.ParityShards, uc)
 	if err != nil {
@@ -85,13 +80,8 @@ func (t Transport) Dial(ctx context.Context, network, addr string) (net.Conn, er
 		return nil, fmt.Errorf("transport/kcp: %w", err)
 	}
 	uc := nc.(*net.UDPConn)
-	uc.SetReadBuffer(cfg.SocketBuffer)
-	uc.SetWriteBuffer(cfg.SocketBuffer)
-	if cfg.DSCP != 0 {
-		if err := setDSCP(uc, cfg.DSCP); err != nil {
-			uc.Close()
-			return nil, fmt.Errorf("transport/kcp: DSCP: %w", err)
-		}
+	if err := tune(uc, cfg); err != nil {
+		return nil, err
 	}
 	var b [4]byte
 	rand.Read(b[:])
@@ -109,4 +99,19 @@ func (t Transport) Dial(ctx context.Context, network, addr string) (net.Conn, er
 		return nil, fmt.Errorf("transport/kcp: dial %s: %w", addr, err)
 	}
 	return c, nil
+}
+
+// tune sizes uc's buffers and sets its DSCP, or closes it and says why.
+// The kernel may cap the buffers below SocketBuffer; that is no error.
+func tune(uc *net.UDPConn, cfg *settings) error {
+	uc.SetReadBuffer(cfg.SocketBuffer)
+	uc.SetWriteBuffer(cfg.SocketBuffer)
+	if cfg.DSCP == 0 {
+		return nil
+	}
+	if err := setDSCP(uc, cfg.DSCP); err != nil {
+		uc.Close()
+		return fmt.Errorf("transport/kcp: DSCP: %w", err)
+	}
+	return nil
 }
