@@ -87,3 +87,17 @@ func pairOn(t *testing.T, tr kcp.Transport, l net.Listener) (client, server net.
 	t.Cleanup(func() { server.Close() })
 	return client, server, l
 }
+
+// TestDSCP: a DSCP is set on the listening and dialed sockets (the kernel
+// refuses a bad one), and the connection works.
+func TestDSCP(t *testing.T) {
+	leakcheck.Check(t)
+	cfg := testConfig
+	cfg.DSCP = 46 // expedited forwarding
+	client, server, _ := pair(t, cfg)
+	client.Write([]byte("ef"))
+	buf := make([]byte, 2)
+	if _, err := io.ReadFull(server, buf); err != nil || string(buf) != "ef" {
+		t.Fatalf("%q, %v", buf, err)
+	}
+}
