@@ -6,10 +6,13 @@ DEMO_ADDR ?= 127.0.0.1:9091
 BIN      := bin
 
 .DEFAULT_GOAL := help
-.PHONY: help build test race vet lint fmt fuzz bench demo generate tidy-check cross clean
+.PHONY: help build test race vet lint fmt fuzz bench bench-compare demo generate tidy-check cross clean
+
+# COMPAT is the comparison module (its own go.mod: gRPC-go lives there only).
+COMPAT := internal/compat/bench
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## compile every package and command
 	$(GO) build ./...
@@ -17,8 +20,9 @@ build: ## compile every package and command
 vet: ## go vet every package
 	$(GO) vet ./...
 
-test: vet ## vet, then every test with the race detector (what CI runs)
+test: vet ## vet, then every test with the race detector, the comparison module's too (what CI runs)
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
+	cd $(COMPAT) && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 10m ./...
 
 race: ## every test with the race detector, three times, to shake out flakes
 	$(GO) test -race -shuffle=on -count=3 -timeout 30m ./...
@@ -31,6 +35,7 @@ fmt: ## gofmt every file
 
 tidy-check: ## fail if go.mod or go.sum is not tidy
 	$(GO) mod tidy -diff
+	cd $(COMPAT) && $(GO) mod tidy -diff
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	@set -e; for pkg in $$($(GO) list ./...); do \
@@ -42,6 +47,9 @@ fuzz: ## run every fuzz target for FUZZTIME each
 
 bench: ## hot-path benchmarks: calls, frames, codecs, and a call over every transport
 	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./rpc/wire/raw/ ./codec/ ./internal/transportbench/
+
+bench-compare: ## dmicro side by side with a bare framed echo, net/rpc and gRPC-go (about 10 minutes)
+	cd $(COMPAT) && $(GO) run ./cmd/compare -runs 3 -duration 4s
 
 demo: ## start the example server, call it with the example client, stop the server
 	@mkdir -p $(BIN)
