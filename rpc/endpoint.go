@@ -34,6 +34,7 @@ type Endpoint struct {
 	limit        *limiter
 	hub          hub
 	refusals     logRate
+	workers      workerPool // the goroutines handlers run on
 
 	ctx    context.Context // ends when the endpoint is closed
 	cancel context.CancelFunc

@@ -32,7 +32,7 @@ func (c *conn) onCall(m *wire.Message) {
 		c.refuseCall(in, errOverloaded)
 		return
 	}
-	go c.serveCall(in)
+	e.workers.run(in)
 }
 
 // onPush routes a push and starts its handler, like onCall; a push that
@@ -59,7 +59,7 @@ func (c *conn) onPush(m *wire.Message) {
 	if c.acksPushes {
 		c.replyStatus(in.w.Seq, nil) // accepted for handling
 	}
-	go c.servePush(in)
+	e.workers.run(in)
 }
 
 // admit reserves a handler place in the endpoint and the session, and

@@ -85,6 +85,7 @@ func (e *Endpoint) finishClose(err error) error {
 			c.fail(errEndpointClosed)
 		}
 		e.cancel()
+		e.workers.close()
 		e.wg.Wait()
 		e.closeErr = err
 		if herr := e.plugins.runAfterCloseEndpoint(e, err); herr != nil {

@@ -13,7 +13,9 @@
 // counts from when it was due, so that a stall shows in the percentiles
 // (coordinated omission). -wire, -codec and -transport choose the frame
 // format, the body codec and the transport; -size the message size; -json
-// prints the result as one JSON object, for scripts.
+// prints the result as one JSON object, for scripts; -cpuprofile and
+// -memprofile write this process's profiles (give them to -server and
+// -client runs to profile each side).
 package main
 
 import (
@@ -29,6 +31,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +68,8 @@ type flags struct {
 	rate           float64
 	size           int
 	jsonOut        bool
+	cpuProfile     string
+	memProfile     string
 }
 
 func parse() *flags {
@@ -87,12 +93,33 @@ func parse() *flags {
 	flag.Float64Var(&f.rate, "rate", 0, "calls per second from all callers together (0: closed loop)")
 	flag.IntVar(&f.size, "size", benchpb.SampleSize, "encoded size of the message each way, in bytes (at least 200)")
 	flag.BoolVar(&f.jsonOut, "json", false, "print the result as JSON")
+	flag.StringVar(&f.cpuProfile, "cpuprofile", "", "write this process's CPU profile to the file (go tool pprof)")
+	flag.StringVar(&f.memProfile, "memprofile", "", "write this process's allocation profile to the file at the end")
 	flag.Parse()
 	return f
 }
 
 func run() error {
 	f := parse()
+	if f.cpuProfile != "" {
+		out, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if f.memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if out, err := os.Create(f.memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(out, 0)
+				out.Close()
+			}
+		}()
+	}
 	switch {
 	case f.server && f.client:
 		return errors.New("-server and -client exclude each other")
