@@ -26,11 +26,18 @@ type conn struct {
 	framer wire.Framer
 	w      writer
 
-	seq     atomic.Uint32
-	pmu     sync.Mutex
-	pending map[uint32]*outCall // calls sent, waiting for replies
+	seq      atomic.Uint32
+	pmu      sync.Mutex
+	pending  map[uint32]*outCall // calls sent, waiting for replies
+	npending atomic.Int64        // len(pending), read without pmu
 
 	inFrame bool // the reader is inside a frame (for ReadTimeout); reader only
+
+	// readerState says who reads: readerReading, readerInline (the reader
+	// is running a lone call's handler itself) or readerHandedOff (the
+	// takeover timer started a new reader meanwhile).
+	readerState atomic.Int32
+	takeover    *time.Timer // starts a new reader when an inline handler runs long
 
 	imu     sync.Mutex
 	inbound map[uint32]*inbound   // calls being handled, for cancel frames
@@ -133,6 +140,7 @@ func (c *conn) failPending(err *Status) {
 	c.pmu.Lock()
 	calls := c.pending
 	c.pending = make(map[uint32]*outCall)
+	c.npending.Store(0)
 	c.pmu.Unlock()
 	for _, oc := range calls {
 		oc.err = err
@@ -156,6 +164,7 @@ func (c *conn) addPending(oc *outCall) bool {
 	default:
 	}
 	c.pending[seq] = oc
+	c.npending.Add(1)
 	return true
 }
 
@@ -165,10 +174,17 @@ func (c *conn) takePending(seq uint32) *outCall {
 	oc := c.pending[seq]
 	if oc != nil {
 		delete(c.pending, seq)
+		c.npending.Add(-1)
 	}
 	c.pmu.Unlock()
 	return oc
 }
+
+// lone reports whether at most one piece of work is in flight on the
+// connection either way: one call of this side waiting for its reply, or
+// one handler of this side running. Its sender then writes its frame
+// itself, saving the switch to the flusher goroutine.
+func (c *conn) lone() bool { return c.npending.Load()+c.active.Load() <= 1 }
 
 // goAway tells the peer that this side starts no new work here, once.
 func (c *conn) goAway() {

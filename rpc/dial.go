@@ -53,7 +53,7 @@ func (e *Endpoint) connect(ctx context.Context, s *Session, redial bool) (*conn,
 		nc.Close()
 		return nil, errEndpointClosed
 	}
-	if !s.install(c) || !e.goTracked(c.readLoop) {
+	if !s.install(c) || !e.goReader(c.readLoop) {
 		c.fail(errSessionClosed)
 		e.untrackConn(c)
 		return nil, errSessionClosed

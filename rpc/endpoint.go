@@ -223,6 +223,26 @@ func (e *Endpoint) goTracked(f func()) bool {
 	return true
 }
 
+// goReader runs f, a connection's reader, in a goroutine the endpoint
+// waits for on Close, unless Close already ran. When f reports that the
+// reading moved to another goroutine, the goroutine leaves the WaitGroup
+// without counting down: the new reader did that for it, as from then on it
+// runs only a handler, which Close does not wait for.
+func (e *Endpoint) goReader(f func() (handedOff bool)) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		if !f() {
+			e.wg.Done()
+		}
+	}()
+	return true
+}
+
 // trackConn registers a live connection and starts its flusher goroutine,
 // unless Close already ran. The caller then runs or starts c.readLoop,
 // which untracks it at the end.

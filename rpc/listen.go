@@ -64,7 +64,7 @@ func (e *Endpoint) Serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
-		if !e.goTracked(func() { e.serveConn(nc) }) {
+		if !e.goReader(func() bool { return e.serveConn(nc) }) {
 			nc.Close()
 			return ErrServerClosed
 		}
@@ -116,14 +116,15 @@ func (e *Endpoint) closeListeners() {
 	}
 }
 
-// serveConn runs an accepted connection in the accept goroutine.
-func (e *Endpoint) serveConn(nc net.Conn) {
+// serveConn runs an accepted connection in the accept goroutine; see
+// readLoop for what it reports.
+func (e *Endpoint) serveConn(nc net.Conn) (handedOff bool) {
 	c, err := e.accept(nc)
 	if err != nil {
 		e.log.Debug("rpc: connection refused", "remote", nc.RemoteAddr().String(), "err", err)
-		return
+		return false
 	}
-	c.readLoop()
+	return c.readLoop()
 }
 
 // ServeConn serves a connection accepted elsewhere (an HTTP upgrade, a
@@ -134,7 +135,7 @@ func (e *Endpoint) ServeConn(nc net.Conn) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !e.goTracked(c.readLoop) {
+	if !e.goReader(c.readLoop) {
 		c.fail(errEndpointClosed)
 		c.s.closeFinal(errEndpointClosed)
 		return nil, errEndpointClosed

@@ -23,12 +23,19 @@ func putWire(m *wire.Message) {
 
 // readLoop reads frames until the connection ends, then tears it down. It
 // runs in the goroutine that accepted or dialed the connection, or in one of
-// its own; either way the endpoint's WaitGroup counts it.
-func (c *conn) readLoop() {
+// its own; either way the endpoint's WaitGroup counts it (see goReader). It
+// reports whether the reading moved to another goroutine while this one ran
+// an inline handler: the new reader tears down at the end, and has already
+// released this goroutine's place in the WaitGroup.
+func (c *conn) readLoop() (handedOff bool) {
 	err := c.readFrames()
+	if err == errHandedOff {
+		return true
+	}
 	c.fail(err)
 	c.s.connEnded(c, c.closeErr)
 	c.ep.untrackConn(c)
+	return false
 }
 
 func (c *conn) readFrames() (err *Status) {
@@ -60,7 +67,9 @@ func (c *conn) readFrames() (err *Status) {
 		}
 		switch m.Type {
 		case wire.TypeCall:
-			c.onCall(m)
+			if c.onCall(m) {
+				return errHandedOff
+			}
 		case wire.TypePush:
 			c.onPush(m)
 		case wire.TypeReply:

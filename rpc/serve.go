@@ -13,7 +13,10 @@ import (
 // onCall routes a call read by the reader and starts its handler in a
 // goroutine of its own. Failures before the handler starts are answered
 // from the reader, which costs no goroutine.
-func (c *conn) onCall(m *wire.Message) {
+//
+// It reports whether the reading moved to another goroutine while it ran
+// the handler itself (see inline): the caller must then stop reading.
+func (c *conn) onCall(m *wire.Message) (handedOff bool) {
 	in := newInbound(c, m)
 	e := c.ep
 	if e.cfg.LogCalls || e.cfg.SlowCallThreshold > 0 {
@@ -21,18 +24,22 @@ func (c *conn) onCall(m *wire.Message) {
 	}
 	if err := e.plugins.runAfterReadCallHeader(&in.msg); err != nil {
 		c.finishCall(in, nil, err)
-		return
+		return false
 	}
 	in.h = e.router.lookup(m.Method, false)
 	if in.h == nil {
 		c.refuseCall(in, NewStatus(CodeNotFound, "no handler for "+m.Method))
-		return
+		return false
 	}
 	if !c.admit(in) {
 		c.refuseCall(in, errOverloaded)
-		return
+		return false
+	}
+	if c.br.Buffered() == 0 && c.lone() {
+		return c.inline(in)
 	}
 	e.workers.run(in)
+	return false
 }
 
 // onPush routes a push and starts its handler, like onCall; a push that

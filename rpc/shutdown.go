@@ -83,6 +83,7 @@ func (e *Endpoint) finishClose(err error) error {
 		}
 		for _, c := range conns {
 			c.fail(errEndpointClosed)
+			c.abandonInlineReader()
 		}
 		e.cancel()
 		e.workers.close()

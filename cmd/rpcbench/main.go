@@ -14,8 +14,8 @@
 // (coordinated omission). -wire, -codec and -transport choose the frame
 // format, the body codec and the transport; -size the message size; -json
 // prints the result as one JSON object, for scripts; -cpuprofile and
-// -memprofile write this process's profiles (give them to -server and
-// -client runs to profile each side).
+// -memprofile write this process's profiles, and -trace its execution
+// trace (give them to -server and -client runs to see each side).
 package main
 
 import (
@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +71,7 @@ type flags struct {
 	jsonOut        bool
 	cpuProfile     string
 	memProfile     string
+	traceFile      string
 }
 
 func parse() *flags {
@@ -95,6 +97,7 @@ func parse() *flags {
 	flag.BoolVar(&f.jsonOut, "json", false, "print the result as JSON")
 	flag.StringVar(&f.cpuProfile, "cpuprofile", "", "write this process's CPU profile to the file (go tool pprof)")
 	flag.StringVar(&f.memProfile, "memprofile", "", "write this process's allocation profile to the file at the end")
+	flag.StringVar(&f.traceFile, "trace", "", "write this process's execution trace to the file (go tool trace)")
 	flag.Parse()
 	return f
 }
@@ -110,6 +113,16 @@ func run() error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if f.traceFile != "" {
+		out, err := os.Create(f.traceFile)
+		if err != nil {
+			return err
+		}
+		if err := trace.Start(out); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	if f.memProfile != "" {
 		runtime.MemProfileRate = 64 << 10

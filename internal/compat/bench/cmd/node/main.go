@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/trace"
 	"syscall"
 	"time"
 
@@ -40,7 +41,18 @@ func run() error {
 	duration := flag.Duration("duration", 5*time.Second, "measured window")
 	warmup := flag.Duration("warmup", time.Second, "calls before the window")
 	jsonOut := flag.Bool("json", false, "print the result as JSON")
+	traceFile := flag.String("trace", "", "write this process's execution trace to the file")
 	flag.Parse()
+	if *traceFile != "" {
+		out, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		if err := trace.Start(out); err != nil {
+			return err
+		}
+		defer trace.Stop()
+	}
 	sys, err := bench.Lookup(*system)
 	if err != nil {
 		return err
