@@ -69,6 +69,7 @@ type flags struct {
 	rate           float64
 	size           int
 	jsonOut        bool
+	bytesBody      bool
 	cpuProfile     string
 	memProfile     string
 	traceFile      string
@@ -95,6 +96,7 @@ func parse() *flags {
 	flag.Float64Var(&f.rate, "rate", 0, "calls per second from all callers together (0: closed loop)")
 	flag.IntVar(&f.size, "size", benchpb.SampleSize, "encoded size of the message each way, in bytes (at least 200)")
 	flag.BoolVar(&f.jsonOut, "json", false, "print the result as JSON")
+	flag.BoolVar(&f.bytesBody, "bytes", false, "echo -size raw bytes with the plain codec instead of the message: the cost of the rpc layer without a codec's")
 	flag.StringVar(&f.cpuProfile, "cpuprofile", "", "write this process's CPU profile to the file (go tool pprof)")
 	flag.StringVar(&f.memProfile, "memprofile", "", "write this process's allocation profile to the file at the end")
 	flag.StringVar(&f.traceFile, "trace", "", "write this process's execution trace to the file (go tool trace)")
@@ -191,6 +193,12 @@ func routeBench(ep *rpc.Endpoint) error {
 	if err != nil {
 		return err
 	}
+	err = ep.HandleCall("/bench/bytes", rpc.CallFunc(func(_ *rpc.CallCtx, b *[]byte) ([]byte, error) {
+		return *b, nil
+	}))
+	if err != nil {
+		return err
+	}
 	return ep.HandleCall("/bench/usage", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (loadgen.Usage, error) {
 		return loadgen.Self(), nil
 	}))
@@ -236,6 +244,7 @@ func call(f *flags) (loadgen.Result, error) {
 	if err != nil {
 		return loadgen.Result{}, err
 	}
+	raw := make([]byte, f.size)
 	var cliBefore, srvBefore, cliUsed, srvUsed loadgen.Usage
 	serverUsage := func() loadgen.Usage {
 		var u loadgen.Usage
@@ -253,6 +262,10 @@ func call(f *flags) (loadgen.Result, error) {
 			cliUsed, srvUsed = loadgen.Self().Sub(cliBefore), serverUsage().Sub(srvBefore)
 		},
 	}, func(ctx context.Context, caller int) error {
+		if f.bytesBody {
+			var reply []byte
+			return sessions[caller%conns].Call(ctx, "/bench/bytes", raw, &reply, rpc.WithCodec("plain"))
+		}
 		var reply benchpb.BenchmarkMessage
 		return sessions[caller%conns].Call(ctx, "/bench/echo", arg, &reply)
 	})

@@ -59,7 +59,7 @@ func run() error {
 	runs := flag.Int("runs", 3, "rounds of every system and scenario")
 	duration := flag.Duration("duration", 4*time.Second, "measured window of each run")
 	warmup := flag.Duration("warmup", time.Second, "calls before each window")
-	only := flag.String("systems", "echo,echo-coalesced,netrpc,grpc,dmicro,dmicro-pb,dmicro-json,dmicro-http", "systems to run, in this order")
+	only := flag.String("systems", "echo,echo-coalesced,netrpc,grpc,dmicro,dmicro-pb,dmicro-json,dmicro-http,dmicro-bytes", "systems to run, in this order")
 	root := flag.String("root", "../../..", "the dmicro repository, for cmd/rpcbench")
 	jsonOut := flag.String("json", "", "also write every result to this file, one JSON object per line")
 	flag.Parse()
@@ -83,6 +83,8 @@ func run() error {
 	for name, wire := range map[string]string{"dmicro": "raw", "dmicro-pb": "pb", "dmicro-json": "json", "dmicro-http": "http"} {
 		all[name] = system{name, []string{rpcbench, "-server", "-wire", wire}, []string{rpcbench, "-client", "-wire", wire}}
 	}
+	// The rpc layer alone: raw bytes with the plain codec, no protobuf.
+	all["dmicro-bytes"] = system{"dmicro-bytes", []string{rpcbench, "-server"}, []string{rpcbench, "-client", "-bytes"}}
 	var systems []system
 	for _, name := range strings.Split(*only, ",") {
 		s, ok := all[strings.TrimSpace(name)]
@@ -229,7 +231,7 @@ func printTable(w io.Writer, systems []system, results map[string]map[scenario][
 		fmt.Fprintf(w, "---:|")
 	}
 	fmt.Fprintf(w, "\n")
-	for _, p := range [][2]string{{"dmicro", "echo-coalesced"}, {"dmicro", "echo"}, {"dmicro", "grpc"}, {"dmicro", "netrpc"}, {"dmicro-pb", "dmicro"}, {"dmicro-json", "dmicro"}, {"dmicro-http", "dmicro"}} {
+	for _, p := range [][2]string{{"dmicro", "echo-coalesced"}, {"dmicro", "echo"}, {"dmicro", "grpc"}, {"dmicro", "netrpc"}, {"dmicro-pb", "dmicro"}, {"dmicro-json", "dmicro"}, {"dmicro-http", "dmicro"}, {"dmicro-bytes", "echo-coalesced"}} {
 		if results[p[0]] == nil || results[p[1]] == nil {
 			continue
 		}
