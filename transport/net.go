@@ -104,9 +104,5 @@ func parseLocalAddr(s string) (*net.TCPAddr, error) {
 }
 
 func checkNetwork(network string) error {
-	switch network {
-	case "tcp", "tcp4", "tcp6", "unix":
-		return nil
-	}
-	return fmt.Errorf("%w %q (want tcp, tcp4, tcp6 or unix)", ErrUnsupportedNetwork, network)
+	return CheckNetwork(network, "tcp", "tcp4", "tcp6", "unix")
 }

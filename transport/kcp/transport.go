@@ -24,11 +24,7 @@ var _ transport.Transport = Transport{}
 
 // checkNetwork accepts the UDP networks.
 func checkNetwork(network string) error {
-	switch network {
-	case "udp", "udp4", "udp6":
-		return nil
-	}
-	return fmt.Errorf("%w %q (want udp, udp4 or udp6)", transport.ErrUnsupportedNetwork, network)
+	return transport.CheckNetwork(network, "udp", "udp4", "udp6")
 }
 
 // Listen announces on the UDP address addr. The listener's Accept returns

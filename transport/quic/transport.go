@@ -93,11 +93,7 @@ func (t *Transport) sessionCache() tls.ClientSessionCache {
 
 // checkNetwork refuses the networks that are not UDP.
 func checkNetwork(network string) error {
-	switch network {
-	case "udp", "udp4", "udp6":
-		return nil
-	}
-	return fmt.Errorf("%w %q (want udp, udp4 or udp6)", transport.ErrUnsupportedNetwork, network)
+	return transport.CheckNetwork(network, "udp", "udp4", "udp6")
 }
 
 // resolve turns addr into a UDP address of network, looking a host name up

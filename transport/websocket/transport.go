@@ -26,11 +26,7 @@ var _ transport.Transport = Transport{}
 
 // checkNetwork accepts the TCP networks.
 func checkNetwork(network string) error {
-	switch network {
-	case "tcp", "tcp4", "tcp6":
-		return nil
-	}
-	return fmt.Errorf("%w %q (want tcp, tcp4 or tcp6)", transport.ErrUnsupportedNetwork, network)
+	return transport.CheckNetwork(network, "tcp", "tcp4", "tcp6")
 }
 
 // Listen announces on the TCP address addr and serves WebSocket upgrades
