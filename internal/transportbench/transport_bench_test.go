@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/dmicro-go/dmicro/internal/benchpb"
+	"github.com/dmicro-go/dmicro/internal/loadgen"
 	"github.com/dmicro-go/dmicro/rpc"
 	"github.com/dmicro-go/dmicro/rpc/rpctest"
 	"github.com/dmicro-go/dmicro/transport"
@@ -97,8 +94,9 @@ func echoPair(b *testing.B, n network) *rpc.Session {
 	return sess
 }
 
-// measure makes b.N calls from callers goroutines and reports the rate and
-// the latency percentiles.
+// measure makes b.N calls from callers goroutines with internal/loadgen,
+// the measurement of cmd/rpcbench, and reports the rate and the latency
+// percentiles.
 func measure(b *testing.B, sess *rpc.Session, callers int) {
 	arg := benchpb.Sample()
 	ctx := context.Background()
@@ -108,44 +106,21 @@ func measure(b *testing.B, sess *rpc.Session, callers int) {
 			b.Fatal(err)
 		}
 	}
-	lat := make([][]time.Duration, callers)
-	var next atomic.Int64
-	var failed atomic.Value
 	b.ReportAllocs()
 	b.SetBytes(2 * benchpb.SampleSize)
 	b.ResetTimer()
-	var wg sync.WaitGroup
-	for g := range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var reply benchpb.BenchmarkMessage
-			mine := make([]time.Duration, 0, b.N/callers+1)
-			for next.Add(1) <= int64(b.N) {
-				start := time.Now()
-				if err := sess.Call(ctx, "/bench/echo", arg, &reply); err != nil {
-					failed.CompareAndSwap(nil, err)
-					return
-				}
-				mine = append(mine, time.Since(start))
-			}
-			lat[g] = mine
-		}()
-	}
-	wg.Wait()
+	r, err := loadgen.Run(ctx, loadgen.Options{Callers: callers, Calls: int64(b.N)}, func(ctx context.Context, _ int) error {
+		var reply benchpb.BenchmarkMessage
+		return sess.Call(ctx, "/bench/echo", arg, &reply)
+	})
 	b.StopTimer()
-	if err := failed.Load(); err != nil {
+	if err != nil {
 		b.Fatal(err)
 	}
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	pct := func(p float64) float64 {
-		if len(all) == 0 {
-			return 0
-		}
-		return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds())
+	if r.Errors > 0 {
+		b.Fatalf("%d calls failed; first: %s", r.Errors, r.FirstError)
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-	b.ReportMetric(pct(0.50), "p50-µs")
-	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(r.CallsPerSec, "calls/s")
+	b.ReportMetric(float64(r.P50.Microseconds()), "p50-µs")
+	b.ReportMetric(float64(r.P99.Microseconds()), "p99-µs")
 }

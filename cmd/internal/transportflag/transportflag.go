@@ -41,7 +41,7 @@ func network(name, flagNetwork string) string {
 	return flagNetwork
 }
 
-// make builds the transport named name with tlsConfig (nil for the ones
+// build makes the transport named name with tlsConfig (nil for the ones
 // without TLS).
 func build(name string, tlsConfig *tls.Config) (transport.Transport, error) {
 	switch name {

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/rpc"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/dmicro-go/dmicro/internal/benchpb"
 	"github.com/dmicro-go/dmicro/internal/loadgen"
 )
@@ -18,8 +20,8 @@ type BenchService struct{}
 
 // Echo returns its argument.
 func (BenchService) Echo(in *benchpb.BenchmarkMessage, out *benchpb.BenchmarkMessage) error {
-	*out = benchpb.BenchmarkMessage{}
-	copyMessage(out, in)
+	proto.Reset(out)
+	proto.Merge(out, in)
 	return nil
 }
 
@@ -77,16 +79,3 @@ func (c *netRPCClient) Usage(ctx context.Context) (loadgen.Usage, error) {
 }
 
 func (c *netRPCClient) Close() error { return c.c.Close() }
-
-// copyMessage copies the exported fields of in to out: gob and the echo
-// handlers need a value, and a generated message must not be copied whole.
-func copyMessage(out, in *benchpb.BenchmarkMessage) {
-	out.Id, out.RequestId, out.TraceId, out.UserId, out.TenantId, out.SessionId = in.Id, in.RequestId, in.TraceId, in.UserId, in.TenantId, in.SessionId
-	out.UserName, out.DisplayName, out.Email, out.ServiceName, out.MethodName = in.UserName, in.DisplayName, in.Email, in.ServiceName, in.MethodName
-	out.Title, out.Description, out.Locale, out.Currency = in.Title, in.Description, in.Locale, in.Currency
-	out.Version, out.Attempt, out.ItemCount, out.Page, out.PageSize, out.StatusCode, out.Priority = in.Version, in.Attempt, in.ItemCount, in.Page, in.PageSize, in.StatusCode, in.Priority
-	out.CreatedAtUnixMs, out.UpdatedAtUnixMs, out.TotalAmountCents, out.QuotaRemaining = in.CreatedAtUnixMs, in.UpdatedAtUnixMs, in.TotalAmountCents, in.QuotaRemaining
-	out.RegionCode, out.Sequence, out.BalanceDelta, out.Score, out.Ratio = in.RegionCode, in.Sequence, in.BalanceDelta, in.Score, in.Ratio
-	out.Active, out.Verified, out.Premium, out.DryRun, out.Compressed, out.Retryable = in.Active, in.Verified, in.Premium, in.DryRun, in.Compressed, in.Retryable
-	out.Tags, out.Address, out.Checksum = in.Tags, in.Address, in.Checksum
-}

@@ -39,10 +39,7 @@ func (f *framer) readResponse(m *wire.Message, line []byte) (skip bool, err erro
 			// The peer goes away while the answer to this side's oldest
 			// request is still owed: send no new request, as after a
 			// "Connection: close", and read on for the answers owed.
-			f.mu.Lock()
-			f.peerClosed = true
-			f.mu.Unlock()
-			f.stop(reading)
+			f.peerGoesAway()
 		}
 		return true, nil // 100 Continue and other interim responses
 	}
@@ -92,10 +89,7 @@ func (f *framer) readResponse(m *wire.Message, line []byte) (skip bool, err erro
 		// requests, and tells its caller once the response is delivered.
 		// Reading goes on: a dmicro peer still answers the requests that
 		// crossed the close on the wire.
-		f.mu.Lock()
-		f.peerClosed = true
-		f.mu.Unlock()
-		f.stop(reading)
+		f.peerGoesAway()
 	}
 	if silent {
 		return true, nil // nobody waits for this response
@@ -136,6 +130,17 @@ func (f *framer) readResponse(m *wire.Message, line []byte) (skip bool, err erro
 	}
 	m.Code, m.Error = code, msg
 	return false, nil
+}
+
+// peerGoesAway records that the peer closes the connection once it has
+// answered the requests it read: this side sends no more requests (no
+// cancel either) and, after returning its go-away, reads on for the
+// answers owed.
+func (f *framer) peerGoesAway() {
+	f.mu.Lock()
+	f.peerClosed = true
+	f.mu.Unlock()
+	f.stop(reading)
 }
 
 // statusLine parses "HTTP/1.1 200 OK" into f.h and f.reason.
