@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dmicro-go/dmicro/rpc/rpctest"
 )
 
 var (
@@ -157,7 +159,10 @@ func TestEveryTransport(t *testing.T) {
 			}()
 			args := []string{"-addr", addr, "-transport", tr, "-wait", "20s"}
 			if tr == "tls" || tr == "quic" || tr == "wss" {
-				waitForFile(t, cert)
+				rpctest.WaitFor(t, "the server to write its certificate", func() bool {
+					fi, err := os.Stat(cert)
+					return err == nil && fi.Size() > 0
+				})
 				args = append(args, "-ca", cert)
 			}
 			out, err := exec.Command(filepath.Join(bin, "rpcclient"), args...).CombinedOutput()
@@ -165,21 +170,6 @@ func TestEveryTransport(t *testing.T) {
 				t.Fatalf("-transport %s: %q, %v\nserver log:\n%s", tr, out, err, serverLog.String())
 			}
 		})
-	}
-}
-
-// waitForFile waits until the server has written path.
-func waitForFile(t *testing.T, path string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server never wrote %s", path)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	quicgo "github.com/quic-go/quic-go"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/rpc/rpctest"
 )
 
 // TestAcceptDoesNotWaitForStream: a client that completes the QUIC
@@ -89,7 +90,7 @@ func TestCloseBeforeStream(t *testing.T) {
 		t.Errorf("HandshakeContext: %v, want net.ErrClosed", err)
 	}
 	ln.Close()
-	waitFor(t, "the socket to close", func() bool { return portFree(addr) })
+	rpctest.WaitFor(t, "the socket to close", func() bool { return portFree(addr) })
 }
 
 func TestBadPreface(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/rpc/rpctest"
 )
 
 // acceptOne accepts one connection on ln and completes its handshake.
@@ -94,7 +95,7 @@ func TestListenerCloseKeepsConns(t *testing.T) {
 		t.Fatal("the socket closed while a connection still uses it")
 	}
 	c2.Close()
-	waitFor(t, "the socket to close after the last connection", func() bool { return portFree(addr) })
+	rpctest.WaitFor(t, "the socket to close after the last connection", func() bool { return portFree(addr) })
 }
 
 // TestListenTakesOverLingeringSocket: a Listen on the address of a closed

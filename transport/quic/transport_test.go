@@ -143,19 +143,6 @@ func needIPv6(t *testing.T) {
 	c.Close()
 }
 
-// waitFor polls cond until it holds, and fails the test if it never does
-// within ioTimeout. It stands for a condition, never a duration.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(ioTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestUnsupportedNetwork(t *testing.T) {
 	leakcheck.Check(t)
 	server, client := pair(t)
