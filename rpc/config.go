@@ -66,6 +66,12 @@ type Config struct {
 	// that matches none is closed with one log line. One entry is the same
 	// as setting Format.
 	Formats []wire.Format
+	// Upgraders unwrap protocols that a peer may wrap its stream in, on
+	// any listener of the endpoint: each accepted connection's first bytes
+	// are shown to them before the format is picked, and the connection an
+	// Upgrader returns is served instead (transport/websocket's Upgrader
+	// serves WebSocket clients on the port that serves the other formats).
+	Upgraders []transport.Upgrader
 	// Filters are the transfer filters the endpoint can apply and undo
 	// (gzip, md5, aes-gcm, ...), found by the ids frames carry and by the
 	// names calls ask for. A frame naming a filter not listed here is
@@ -124,6 +130,7 @@ func (c Config) Clone() Config {
 	c.Codecs = append([]codec.Codec(nil), c.Codecs...)
 	c.Formats = append([]wire.Format(nil), c.Formats...)
 	c.Filters = append([]wire.Filter(nil), c.Filters...)
+	c.Upgraders = append([]transport.Upgrader(nil), c.Upgraders...)
 	c.DefaultFilters = append([]string(nil), c.DefaultFilters...)
 	if c.TLSConfig != nil {
 		c.TLSConfig = c.TLSConfig.Clone()

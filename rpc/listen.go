@@ -6,6 +6,8 @@ import (
 	"net"
 	"syscall"
 	"time"
+
+	"github.com/dmicro-go/dmicro/transport"
 )
 
 // Listen announces on the configured network and ListenAddr with the
@@ -150,26 +152,20 @@ func (e *Endpoint) accept(nc net.Conn) (*conn, error) {
 		nc.Close()
 		return nil, ErrServerClosed
 	}
-	if hs, ok := nc.(interface{ HandshakeContext(context.Context) error }); ok {
-		ctx, cancel := context.WithTimeout(e.ctx, e.cfg.HandshakeTimeout)
-		err := hs.HandshakeContext(ctx)
-		cancel()
-		if err != nil {
+	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.HandshakeTimeout)
+	defer cancel()
+	if hs, ok := nc.(transport.Handshaker); ok {
+		if err := hs.HandshakeContext(ctx); err != nil {
 			nc.Close()
 			e.log.Warn("rpc: handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
 			return nil, WrapStatus(CodeConnClosed, "handshake", err)
 		}
 	}
-	br := newReader(nc)
-	format := e.format
-	if len(e.formats) > 1 {
-		f, err := e.sniff(nc, br)
-		if err != nil {
-			nc.Close()
-			e.log.Warn("rpc: connection speaks no served format; closed", "remote", nc.RemoteAddr().String(), "err", err)
-			return nil, WrapStatus(CodeBadMessage, "sniff", err)
-		}
-		format = f
+	nc, br, format, err := e.pickFormat(ctx, nc, newReader(nc))
+	if err != nil {
+		nc.Close()
+		e.log.Warn("rpc: connection speaks no served format; closed", "remote", nc.RemoteAddr().String(), "err", err)
+		return nil, WrapStatus(CodeBadMessage, "", err)
 	}
 	s := newSession(e, false, "")
 	c := newConn(s, nc, br, format)
