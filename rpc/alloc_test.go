@@ -16,7 +16,7 @@ func TestCallAllocations(t *testing.T) {
 		t.Skip("the race detector's sync.Pool drops items at random")
 	}
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		err := srv.SetUnknownCall(func(c *rpc.CallCtx) (any, error) {
+		err := srv.Router().SetUnknownCall(func(c *rpc.CallCtx) (any, error) {
 			return rpc.Raw{Codec: c.BodyCodec(), Data: c.RawBody()}, nil
 		})
 		if err != nil {

@@ -15,13 +15,13 @@ func (m *Math) Add(arg *[]int) (int, *rpc.Status) {
 	for _, a := range *arg {
 		r += a
 	}
-	m.SetMeta("author-seen", m.PeekMeta("author"))
+	m.SetReplyMeta("author-seen", m.PeekMeta("author"))
 	return r, nil
 }
 
 func TestPairSmoke(t *testing.T) {
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		if _, err := srv.RouteCall(new(Math)); err != nil {
+		if _, err := srv.Router().RouteCall(new(Math)); err != nil {
 			t.Fatal(err)
 		}
 	}})

@@ -25,7 +25,7 @@ func echoPair(b *testing.B, cfg rpc.Config) (*rpc.Session, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	err = srv.HandleCall("/bench/echo", rpc.CallFunc(func(_ *rpc.CallCtx, m *benchpb.BenchmarkMessage) (*benchpb.BenchmarkMessage, error) {
+	err = srv.Router().HandleCall("/bench/echo", rpc.CallFunc(func(_ *rpc.CallCtx, m *benchpb.BenchmarkMessage) (*benchpb.BenchmarkMessage, error) {
 		return m, nil
 	}))
 	if err != nil {

@@ -32,6 +32,9 @@ func putOutCall(oc *outCall) {
 	oc.opts.meta.Reset()
 	oc.opts = callOptions{meta: oc.opts.meta}
 	oc.msg, oc.rmsg = Message{}, Message{}
+	if oc.reply != nil {
+		putWire(oc.reply)
+	}
 	oc.reply, oc.err = nil, nil
 	if cap(oc.body) > maxPooledBody {
 		oc.body = nil
@@ -48,19 +51,59 @@ func putOutCall(oc *outCall) {
 // (a pointer, or nil to ignore the reply). It returns nil on success, else a
 // *Status (see [CodeOf]). The context's deadline travels to the peer, where
 // it bounds the handler; when ctx ends first, Call returns at once with
-// CodeCanceled or CodeDeadlineExceeded and tells the peer.
+// CodeCanceled or CodeDeadlineExceeded and tells the peer. The endpoint's
+// [CallInterceptor]s wrap the call.
 func (s *Session) Call(ctx context.Context, method string, arg, reply any, opts ...CallOption) error {
 	oc := getOutCall()
-	err := s.call(ctx, oc, method, arg, reply, opts)
+	oc.begin(s, ctx, wire.TypeCall, method, arg, opts)
+	var err error
+	if invoke := s.ep.invoke; invoke != nil {
+		err = statusErr(invoke(ctx, &oc.msg, reply))
+	} else {
+		err = s.call(ctx, oc, reply)
+	}
 	putOutCall(oc)
 	return err
 }
 
-func (s *Session) call(ctx context.Context, oc *outCall, method string, arg, reply any, opts []CallOption) error {
+// statusErr converts what an interceptor returned into the caller's error.
+func statusErr(err error) error {
+	if st := StatusOf(err); st != nil {
+		return st
+	}
+	return nil
+}
+
+// begin sets up oc for a call or push: options, method and metadata, and
+// the hook view that interceptors get.
+func (oc *outCall) begin(s *Session, ctx context.Context, t wire.Type, method string, arg any, opts []CallOption) {
 	if len(opts) > 0 {
 		collectOptions(&oc.opts, opts)
 	}
-	if err := s.prepare(ctx, oc, wire.TypeCall, method, arg); err != nil {
+	oc.w.Type, oc.w.Method = t, method
+	if oc.opts.meta.Len() > 0 {
+		oc.w.Meta.CopyFrom(&oc.opts.meta)
+	}
+	oc.msg = Message{w: &oc.w, sess: s, ctx: ctx, body: arg, oc: oc}
+}
+
+// sendIntercepted is the innermost InvokeFunc of the call interceptors'
+// chain: it sends the call or push m stands for.
+func sendIntercepted(ctx context.Context, m *Message, reply any) error {
+	if m.w.Type == wire.TypeCall {
+		return m.sess.call(ctx, m.oc, reply)
+	}
+	return m.sess.push(ctx, m.oc)
+}
+
+// call sends the call oc holds and waits for its reply. It may run more than
+// once for one oc, when an interceptor retries.
+func (s *Session) call(ctx context.Context, oc *outCall, reply any) error {
+	if oc.reply != nil {
+		putWire(oc.reply)
+	}
+	oc.reply, oc.err = nil, nil
+	if err := s.prepare(ctx, oc); err != nil {
 		return err
 	}
 	c, err := s.sendNew(ctx, oc, true)
@@ -68,8 +111,8 @@ func (s *Session) call(ctx context.Context, oc *outCall, method string, arg, rep
 		return err
 	}
 	ps := s.ep.plugins
-	if herr := ps.runAfterWriteCall(&oc.msg); herr != nil {
-		s.ep.log.Warn("rpc: AfterWriteCall failed", "method", method, "err", herr)
+	if herr := runHook(ps.afterWriteCall, AfterWriteCallHook.AfterWriteCall, &oc.msg); herr != nil {
+		s.ep.log.Warn("rpc: AfterWriteCall failed", "method", oc.w.Method, "err", herr)
 	}
 	select {
 	case <-oc.done:
@@ -91,14 +134,15 @@ func (s *Session) call(ctx context.Context, oc *outCall, method string, arg, rep
 // readReply runs the reply hooks and decodes the reply in the caller's goroutine.
 func (s *Session) readReply(oc *outCall, reply any) error {
 	r := oc.reply
+	oc.reply = nil
 	defer putWire(r)
 	ps := s.ep.plugins
 	m := &oc.rmsg
 	*m = Message{w: r, method: oc.w.Method, sess: s, ctx: oc.msg.ctx, body: reply, status: statusFromWire(r.Code, r.Error)}
-	if err := ps.runAfterReadReplyHeader(m); err != nil {
+	if err := runHook(ps.afterReadReplyHdr, AfterReadReplyHeaderHook.AfterReadReplyHeader, m); err != nil {
 		return StatusOf(err)
 	}
-	if err := ps.runBeforeReadReplyBody(m); err != nil {
+	if err := runHook(ps.beforeReadReplyBody, BeforeReadReplyBodyHook.BeforeReadReplyBody, m); err != nil {
 		return StatusOf(err)
 	}
 	if m.status == nil && len(r.Filters) > 0 {
@@ -114,7 +158,7 @@ func (s *Session) readReply(oc *outCall, reply any) error {
 			m.status = StatusOf(err)
 		}
 	}
-	if err := ps.runAfterReadReplyBody(m); err != nil {
+	if err := runHook(ps.afterReadReplyBody, AfterReadReplyBodyHook.AfterReadReplyBody, m); err != nil {
 		return StatusOf(err)
 	}
 	if md := oc.opts.replyMeta; md != nil {
@@ -126,18 +170,16 @@ func (s *Session) readReply(oc *outCall, reply any) error {
 	return nil
 }
 
-// prepare fills the outgoing frame: metadata, deadline, encoded body, and
-// runs the before-write hook.
-func (s *Session) prepare(ctx context.Context, oc *outCall, t wire.Type, method string, arg any) error {
+// prepare fills the outgoing frame: deadline and encoded body, and runs
+// the before-write hook.
+func (s *Session) prepare(ctx context.Context, oc *outCall) error {
 	if err := ctx.Err(); err != nil {
 		return ctxStatus(ctx)
 	}
 	e := s.ep
 	w := &oc.w
-	w.Type, w.Method = t, method
-	if oc.opts.meta.Len() > 0 {
-		w.Meta.CopyFrom(&oc.opts.meta)
-	}
+	arg := oc.msg.body
+	w.Timeout = 0
 	if dl, ok := ctx.Deadline(); ok {
 		w.Timeout = time.Until(dl)
 		if w.Timeout <= 0 {
@@ -167,12 +209,12 @@ func (s *Session) prepare(ctx context.Context, oc *outCall, t wire.Type, method 
 		}
 	}
 	w.Body, w.Codec = body, id
-	oc.msg = Message{w: w, sess: s, ctx: ctx, body: arg}
+	oc.msg.ctx = ctx
 	var herr error
-	if t == wire.TypeCall {
-		herr = e.plugins.runBeforeWriteCall(&oc.msg)
+	if w.Type == wire.TypeCall {
+		herr = runHook(e.plugins.beforeWriteCall, BeforeWriteCallHook.BeforeWriteCall, &oc.msg)
 	} else {
-		herr = e.plugins.runBeforeWritePush(&oc.msg)
+		herr = runHook(e.plugins.beforeWritePush, BeforeWritePushHook.BeforeWritePush, &oc.msg)
 	}
 	if herr != nil {
 		return StatusOf(herr)
@@ -210,20 +252,26 @@ func (s *Session) sendNew(ctx context.Context, oc *outCall, isCall bool) (*conn,
 
 // Push sends a one-way message to method on the peer. It returns once the
 // message is queued for the wire; there is no reply. Errors are *Status.
+// The endpoint's [CallInterceptor]s wrap the push.
 func (s *Session) Push(ctx context.Context, method string, arg any, opts ...CallOption) error {
 	oc := getOutCall()
 	defer putOutCall(oc)
-	if len(opts) > 0 {
-		collectOptions(&oc.opts, opts)
+	oc.begin(s, ctx, wire.TypePush, method, arg, opts)
+	if invoke := s.ep.invoke; invoke != nil {
+		return statusErr(invoke(ctx, &oc.msg, nil))
 	}
-	if err := s.prepare(ctx, oc, wire.TypePush, method, arg); err != nil {
+	return s.push(ctx, oc)
+}
+
+func (s *Session) push(ctx context.Context, oc *outCall) error {
+	if err := s.prepare(ctx, oc); err != nil {
 		return err
 	}
 	if _, err := s.sendNew(ctx, oc, false); err != nil {
 		return err
 	}
-	if herr := s.ep.plugins.runAfterWritePush(&oc.msg); herr != nil {
-		s.ep.log.Warn("rpc: AfterWritePush failed", "method", method, "err", herr)
+	if herr := runHook(s.ep.plugins.afterWritePush, AfterWritePushHook.AfterWritePush, &oc.msg); herr != nil {
+		s.ep.log.Warn("rpc: AfterWritePush failed", "method", oc.w.Method, "err", herr)
 	}
 	return nil
 }
@@ -259,11 +307,16 @@ func (s *Session) AsyncCall(ctx context.Context, method string, arg, reply any, 
 	return call
 }
 
-// ctxStatus converts the end of ctx into a status.
+// ctxStatus converts the end of ctx into a status, with the context's
+// cause when it has one of its own.
 func ctxStatus(ctx context.Context) *Status {
 	err := ctx.Err()
+	code := CodeCanceled
 	if errors.Is(err, context.DeadlineExceeded) {
-		return WrapStatus(CodeDeadlineExceeded, "", err)
+		code = CodeDeadlineExceeded
 	}
-	return WrapStatus(CodeCanceled, "", err)
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return WrapStatus(code, "", cause)
+	}
+	return &Status{code: code, cause: err}
 }

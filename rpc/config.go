@@ -98,11 +98,15 @@ type Config struct {
 	MaxSessionHandlers       int
 	MaxSessionQueuedHandlers int
 
-	// Logger receives the endpoint's logs. Nil means no logs.
+	// Logger receives the endpoint's logs. Nil means no logs, unless
+	// LogCalls or SlowCallThreshold asks for some: then slog.Default().
 	Logger *slog.Logger
 	// LogCalls logs every handled call and push at Info level with its
-	// method, peer, code and duration, and every call and push sent at Debug.
+	// method, peer, code, duration and the keys of its metadata.
 	LogCalls bool
+	// LogMetaValues adds the metadata's values to the lines of LogCalls
+	// and SlowCallThreshold. Off by default: metadata carries credentials.
+	LogMetaValues bool
 	// SlowCallThreshold logs handled calls that took longer at Warn level.
 	// Zero means off.
 	SlowCallThreshold time.Duration
@@ -110,12 +114,12 @@ type Config struct {
 
 // Default values of the Config fields whose zero value means "default".
 const (
-	DefaultDialTimeout       = 10 * time.Second
-	DefaultHandshakeTimeout  = 10 * time.Second
-	DefaultWriteTimeout      = 10 * time.Second
-	DefaultMaxHandlers       = 10000
-	DefaultMaxSessionHandler = 1000
-	DefaultCodecName         = "json"
+	DefaultDialTimeout        = 10 * time.Second
+	DefaultHandshakeTimeout   = 10 * time.Second
+	DefaultWriteTimeout       = 10 * time.Second
+	DefaultMaxHandlers        = 10000
+	DefaultMaxSessionHandlers = 1000
+	DefaultCodecName          = "json"
 )
 
 // DefaultConfig returns a Config with every default written out.
@@ -184,8 +188,8 @@ func (c *Config) fill() {
 	}
 	defaultLimit(&c.MaxHandlers, DefaultMaxHandlers)
 	defaultLimit(&c.MaxQueuedHandlers, DefaultMaxHandlers)
-	defaultLimit(&c.MaxSessionHandlers, DefaultMaxSessionHandler)
-	defaultLimit(&c.MaxSessionQueuedHandlers, DefaultMaxSessionHandler)
+	defaultLimit(&c.MaxSessionHandlers, DefaultMaxSessionHandlers)
+	defaultLimit(&c.MaxSessionQueuedHandlers, DefaultMaxSessionHandlers)
 	c.Redial.fill()
 }
 

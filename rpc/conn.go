@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -52,6 +51,9 @@ type conn struct {
 	ackExpired atomic.Bool // the peer did not ack within ackGrace
 	ackTimer   atomic.Pointer[time.Timer]
 
+	est         atomic.Bool   // the peer has sent a frame, or the connection outlived StableAfter
+	established chan struct{} // closed when est is set
+
 	closeOnce sync.Once
 	closed    chan struct{}
 	closeErr  *Status                // why it closed; nil when graceful
@@ -73,18 +75,40 @@ func newConn(s *Session, nc net.Conn, br *bufio.Reader, f wire.Format) *conn {
 		inbound: make(map[uint32]*inbound),
 		pushes:  make(map[*inbound]struct{}),
 		closed:  make(chan struct{}),
+
+		established: make(chan struct{}),
 	}
 	c.framer = f.NewFramer(c.br, wire.Options{
 		MaxMessageSize: e.cfg.MaxMessageSize,
 		Client:         s.dialed,
-		Interim:        c.w.sendRaw,
 	})
+	if iw, ok := c.framer.(wire.InterimWriter); ok {
+		iw.SetInterim(c.w.sendRaw)
+	}
 	c.w.c = c
 	c.w.kick = make(chan struct{}, 1)
 	if pa, ok := c.framer.(wire.PushAcker); ok {
 		c.acksPushes = pa.AcksPushes()
 	}
 	return c
+}
+
+// markEstablished records that the connection is established; see
+// RedialPolicy.
+func (c *conn) markEstablished() {
+	if c.est.CompareAndSwap(false, true) {
+		close(c.established)
+	}
+}
+
+// isClosed reports whether fail ran; closeErr is then set.
+func (c *conn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 // usable reports whether new calls may go on this connection.
@@ -119,7 +143,7 @@ func (c *conn) fail(err *Status) {
 		}
 		c.w.failed(reason)
 		c.failPending(reason)
-		c.cancelInbound(context.Canceled)
+		c.cancelInbound(ErrConnClosed)
 	})
 }
 

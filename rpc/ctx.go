@@ -2,7 +2,29 @@ package rpc
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
+)
+
+// Why a handler's context ended, as context.Cause reports it. Its Err is
+// context.DeadlineExceeded for ErrCallerDeadline and context.Canceled for
+// the others.
+var (
+	// ErrCallerCanceled: the caller canceled the call (its context ended
+	// early) and said so.
+	ErrCallerCanceled = errors.New("rpc: the caller canceled the call")
+	// ErrCallerDeadline: the deadline the call carried has passed.
+	ErrCallerDeadline = fmt.Errorf("rpc: the caller's deadline passed: %w", context.DeadlineExceeded)
+	// ErrConnClosed: the connection the call arrived on closed (the
+	// session or the endpoint was closed, or the connection failed); the
+	// reply could not be delivered.
+	ErrConnClosed = errors.New("rpc: the connection closed")
+	// ErrPeerClosed: the peer closed its side of the connection and will
+	// send nothing more; replies of handlers that finish are still written.
+	ErrPeerClosed = errors.New("rpc: the peer closed its side of the connection")
+	// ErrHandlerReturned: the handler returned.
+	ErrHandlerReturned = errors.New("rpc: the handler returned")
 )
 
 // CallCtx is what a call handler sees of its call: the session, the
@@ -26,10 +48,14 @@ type inCtx struct {
 	in *inbound
 }
 
-// Context returns the handler's context. It ends when the caller's deadline
-// passes, when the caller cancels the call, when the session ends, and when
-// the handler returns.
-func (c inCtx) Context() context.Context { return c.in }
+// Context returns the handler's context: the one the last interceptor
+// handed on (see [HandlerInterceptor]), which derives from the call's own.
+// It ends when the caller's deadline passes, when the caller cancels the
+// call, when the connection ends, and when the handler returns. Its Err is
+// then context.DeadlineExceeded or context.Canceled, and context.Cause
+// tells which of [ErrCallerDeadline], [ErrCallerCanceled], [ErrConnClosed],
+// [ErrPeerClosed] or [ErrHandlerReturned] ended it.
+func (c inCtx) Context() context.Context { return c.in.handlerCtx() }
 
 // Session returns the session the message arrived on. Calls and pushes to
 // the peer may be made on it, also from inside the handler.
@@ -53,8 +79,8 @@ func (c inCtx) Seq() uint32 { return c.in.w.Seq }
 // PeekMeta returns the value of a request metadata key, or "".
 func (c inCtx) PeekMeta(key string) string { return c.in.w.Meta.Get(key) }
 
-// Meta returns the request's metadata. Treat it as read-only.
-func (c inCtx) Meta() *Metadata { return &c.in.w.Meta }
+// RequestMeta returns the request's metadata. Treat it as read-only.
+func (c inCtx) RequestMeta() *Metadata { return &c.in.w.Meta }
 
 // BodyCodec returns the id of the codec the body was encoded with.
 func (c inCtx) BodyCodec() byte { return c.in.w.Codec }
@@ -68,8 +94,8 @@ func (c inCtx) Decode(v any) error {
 	return decodeBody(c.in.conn.ep.codecs, c.in.w.Body, c.in.w.Codec, v)
 }
 
-// SetMeta sets a metadata pair on the reply.
-func (c *CallCtx) SetMeta(key, value string) { c.in.replyMeta.Set(key, value) }
+// SetReplyMeta sets a metadata pair on the reply.
+func (c *CallCtx) SetReplyMeta(key, value string) { c.in.replyMeta.Set(key, value) }
 
 // ReplyMeta returns the reply's metadata, which the handler may change.
 func (c *CallCtx) ReplyMeta() *Metadata { return &c.in.replyMeta }

@@ -35,6 +35,7 @@ type Endpoint struct {
 	hub          hub
 	refusals     logRate
 	workers      workerPool // the goroutines handlers run on
+	invoke       InvokeFunc // the call interceptors' chain; nil without any
 
 	ctx    context.Context // ends when the endpoint is closed
 	cancel context.CancelFunc
@@ -63,7 +64,7 @@ func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ps.runBeforeNewEndpoint(&cfg); err != nil {
+	if err := runHook(ps.beforeNewEndpoint, BeforeNewEndpointHook.BeforeNewEndpoint, &cfg); err != nil {
 		return nil, fmt.Errorf("rpc: BeforeNewEndpoint: %w", err)
 	}
 	if err := cfg.Validate(); err != nil {
@@ -111,12 +112,16 @@ func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
 			e.transport = transport.TLS{Config: cfg.TLSConfig, HandshakeTimeout: cfg.HandshakeTimeout}
 		}
 	}
+	if e.log == nil && (cfg.LogCalls || cfg.SlowCallThreshold > 0) {
+		e.log = slog.Default() // logs were asked for
+	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	e.invoke = chainCall(ps, sendIntercepted)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.router = newRouter(e)
-	if err := ps.runAfterNewEndpoint(e); err != nil {
+	if err := runHook(ps.afterNewEndpoint, AfterNewEndpointHook.AfterNewEndpoint, e); err != nil {
 		e.cancel()
 		return nil, fmt.Errorf("rpc: AfterNewEndpoint: %w", err)
 	}
@@ -132,53 +137,9 @@ func (e *Endpoint) Codecs() *codec.Set { return e.codecs }
 // Logger returns the endpoint's logger.
 func (e *Endpoint) Logger() *slog.Logger { return e.log }
 
-// Router returns the root router.
+// Router returns the root router: register handlers on it (RouteCall,
+// HandleCall, ...) and make groups of it with Group.
 func (e *Endpoint) Router() *Router { return e.router }
-
-// RouteCall registers ctrl's methods on the root router; see [Router.RouteCall].
-func (e *Endpoint) RouteCall(ctrl any, plugins ...Plugin) ([]string, error) {
-	return e.router.RouteCall(ctrl, plugins...)
-}
-
-// RouteCallFunc registers fn on the root router; see [Router.RouteCallFunc].
-func (e *Endpoint) RouteCallFunc(fn any, plugins ...Plugin) (string, error) {
-	return e.router.RouteCallFunc(fn, plugins...)
-}
-
-// RoutePush registers ctrl's methods on the root router; see [Router.RoutePush].
-func (e *Endpoint) RoutePush(ctrl any, plugins ...Plugin) ([]string, error) {
-	return e.router.RoutePush(ctrl, plugins...)
-}
-
-// RoutePushFunc registers fn on the root router; see [Router.RoutePushFunc].
-func (e *Endpoint) RoutePushFunc(fn any, plugins ...Plugin) (string, error) {
-	return e.router.RoutePushFunc(fn, plugins...)
-}
-
-// HandleCall registers h at path on the root router.
-func (e *Endpoint) HandleCall(path string, h CallHandler, plugins ...Plugin) error {
-	return e.router.HandleCall(path, h, plugins...)
-}
-
-// HandlePush registers h at path on the root router.
-func (e *Endpoint) HandlePush(path string, h PushHandler, plugins ...Plugin) error {
-	return e.router.HandlePush(path, h, plugins...)
-}
-
-// SubRoute returns a group of the root router; see [Router.Group].
-func (e *Endpoint) SubRoute(prefix string, plugins ...Plugin) (*Router, error) {
-	return e.router.Group(prefix, plugins...)
-}
-
-// SetUnknownCall sets the root fallback for unknown calls.
-func (e *Endpoint) SetUnknownCall(fn func(ctx *CallCtx) (any, error), plugins ...Plugin) error {
-	return e.router.SetUnknownCall(fn, plugins...)
-}
-
-// SetUnknownPush sets the root fallback for unknown pushes.
-func (e *Endpoint) SetUnknownPush(fn func(ctx *PushCtx) error, plugins ...Plugin) error {
-	return e.router.SetUnknownPush(fn, plugins...)
-}
 
 // Session returns the live session with that id.
 func (e *Endpoint) Session(id string) (*Session, bool) { return e.hub.get(id) }

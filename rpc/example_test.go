@@ -20,7 +20,7 @@ func (a *Arith) Add(arg *[]int) (int, *rpc.Status) {
 	for _, n := range *arg {
 		sum += n
 	}
-	a.SetMeta("by", a.PeekMeta("author"))
+	a.SetReplyMeta("by", a.PeekMeta("author"))
 	return sum, nil
 }
 
@@ -33,7 +33,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	if _, err := srv.RouteCall(new(Arith)); err != nil {
+	if _, err := srv.Router().RouteCall(new(Arith)); err != nil {
 		log.Fatal(err)
 	}
 	l, err := srv.Listen(ctx)

@@ -63,26 +63,26 @@ func (f *ftServer) routes(t testing.TB) func(srv *rpc.Endpoint) {
 		}
 		// /ft/block blocks on a channel only, not on its context, like a
 		// handler stuck in a slow dependency.
-		must(srv.HandleCall("/ft/block", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) {
+		must(srv.Router().HandleCall("/ft/block", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) {
 			f.blocked.Add(1)
 			f.started <- *arg
 			<-f.release
 			return *arg, nil
 		})))
-		must(srv.HandleCall("/ft/wait", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (string, error) {
+		must(srv.Router().HandleCall("/ft/wait", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (string, error) {
 			f.started <- *arg
 			<-ctx.Context().Done()
 			err := ctx.Context().Err()
 			f.ctxErr <- err
 			return "", err
 		})))
-		must(srv.HandleCall("/ft/deadline", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *string) (string, error) {
+		must(srv.Router().HandleCall("/ft/deadline", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *string) (string, error) {
 			start := time.Now()
 			dl, ok := ctx.Context().Deadline()
 			f.deadline <- ftDeadlineInfo{start: start, deadline: dl, ok: ok}
 			return "ok", nil
 		})))
-		must(srv.HandleCall("/ft/mark", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) {
+		must(srv.Router().HandleCall("/ft/mark", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) {
 			f.marks.Add(1)
 			return *arg, nil
 		})))

@@ -75,7 +75,7 @@ func (s *filterSet) undo(ids, body []byte, limit int, scratch *[2][]byte) ([]byt
 		}
 		out, err := f.Decode(scratch[next][:0], cur, limit)
 		if err != nil {
-			return nil, StatusOf(fmt.Errorf("rpc: undo filter %s: %w", f.Name(), err))
+			return nil, StatusOf(fmt.Errorf("undo filter %s: %w", f.Name(), err))
 		}
 		scratch[next] = out
 		cur, next = out, 1-next

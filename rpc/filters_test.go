@@ -28,7 +28,7 @@ func filterConfig(t testing.TB, dflt ...string) rpc.Config {
 
 func TestFiltersRoundTrip(t *testing.T) {
 	echo := func(srv *rpc.Endpoint) {
-		srv.HandleCall("/echo", rpc.CallFunc(func(c *rpc.CallCtx, s *string) (string, error) { return *s, nil }))
+		srv.Router().HandleCall("/echo", rpc.CallFunc(func(c *rpc.CallCtx, s *string) (string, error) { return *s, nil }))
 	}
 	big := strings.Repeat("dmicro filters ", 400)
 	tests := []struct {
@@ -70,7 +70,7 @@ func TestFiltersRoundTrip(t *testing.T) {
 
 // TestReplyMirrorsFilters: a reply goes back through the filters of its call.
 func TestReplyMirrorsFilters(t *testing.T) {
-	p := newPair(t, pairOptions{srv: filterConfig(t), setup: func(srv *rpc.Endpoint) { srv.RouteCall(new(Math)) }})
+	p := newPair(t, pairOptions{srv: filterConfig(t), setup: func(srv *rpc.Endpoint) { srv.Router().RouteCall(new(Math)) }})
 	body, _, _ := filter.MD5{}.Encode(nil, []byte("[40,2]"))
 	reply := rawCall(t, p.addr, &wire.Message{Type: wire.TypeCall, Seq: 3, Method: "/math/add", Codec: 'j', Filters: []byte{'5'}, Body: body})
 	if reply.Code != 0 || string(reply.Filters) != "5" {
@@ -87,7 +87,7 @@ func TestReplyMirrorsFilters(t *testing.T) {
 func TestFilterTampering(t *testing.T) {
 	for _, name := range []string{"md5", "aes-gcm"} {
 		t.Run(name, func(t *testing.T) {
-			p := newPair(t, pairOptions{srv: filterConfig(t), setup: func(srv *rpc.Endpoint) { srv.RouteCall(new(Math)) }})
+			p := newPair(t, pairOptions{srv: filterConfig(t), setup: func(srv *rpc.Endpoint) { srv.Router().RouteCall(new(Math)) }})
 			cfg := filterConfig(t)
 			var f wire.Filter
 			for _, x := range cfg.Filters {
@@ -112,7 +112,7 @@ func TestFilterTampering(t *testing.T) {
 // caller gets "message too large", and the server's memory does not grow
 // anywhere near that.
 func TestZipBomb(t *testing.T) {
-	p := newPair(t, pairOptions{srv: filterConfig(t), setup: func(srv *rpc.Endpoint) { srv.RouteCall(new(Math)) }})
+	p := newPair(t, pairOptions{srv: filterConfig(t), setup: func(srv *rpc.Endpoint) { srv.Router().RouteCall(new(Math)) }})
 	var bomb bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestSpeed)
 	zeros := make([]byte, 1<<20)

@@ -13,7 +13,7 @@ import (
 // TestHalfCloseGetsReply: a client that sends a call and then closes its
 // side for writing still gets the reply, and then the server closes.
 func TestHalfCloseGetsReply(t *testing.T) {
-	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) { srv.RouteCall(new(Math)) }})
+	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) { srv.Router().RouteCall(new(Math)) }})
 	nc, err := net.Dial("tcp", p.addr)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,10 @@ type handler struct {
 	newArg  func() any   // nil: the body is not decoded
 	call    func(in *inbound, arg any) (any, error)
 	pushFn  func(in *inbound, arg any) error
+
+	// intercepted runs the handler through the interceptors of its
+	// plugins; nil when there are none.
+	intercepted HandlerFunc
 }
 
 // CallHandler is a call handler made by [CallFunc], ready to register with

@@ -36,16 +36,16 @@ type hdSeen struct {
 func TestCallCtxAccessors(t *testing.T) {
 	seen := make(chan hdSeen, 1)
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		hdMust(t, srv.HandleCall("/hd/inspect", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (string, error) {
+		hdMust(t, srv.Router().HandleCall("/hd/inspect", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (string, error) {
 			_, hasDeadline := ctx.Context().Deadline()
 			seen <- hdSeen{
 				session: ctx.Session(), endpoint: ctx.Endpoint(),
 				remote: ctx.RemoteAddr().String(), local: ctx.LocalAddr().String(),
 				method: ctx.ServiceMethod(), seq: ctx.Seq(),
-				peek: ctx.PeekMeta("k"), meta: ctx.Meta().Map(),
+				peek: ctx.PeekMeta("k"), meta: ctx.RequestMeta().Map(),
 				codec: ctx.BodyCodec(), hasDeadline: hasDeadline,
 			}
-			ctx.SetMeta("echo", ctx.PeekMeta("k"))
+			ctx.SetReplyMeta("echo", ctx.PeekMeta("k"))
 			ctx.ReplyMeta().Set("via", "ReplyMeta")
 			return "got " + *arg, nil
 		})))
@@ -92,19 +92,19 @@ type hdPoint struct {
 
 func TestReplyCodec(t *testing.T) {
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		hdMust(t, srv.HandleCall("/hd/xml", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *int) (hdPoint, error) {
+		hdMust(t, srv.Router().HandleCall("/hd/xml", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *int) (hdPoint, error) {
 			if err := ctx.SetReplyCodec("xml"); err != nil {
 				return hdPoint{}, err
 			}
 			return hdPoint{X: *arg, Y: *arg * 2}, nil
 		})))
-		hdMust(t, srv.HandleCall("/hd/plain", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (string, error) {
+		hdMust(t, srv.Router().HandleCall("/hd/plain", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (string, error) {
 			if err := ctx.SetReplyCodec("plain"); err != nil {
 				return "", err
 			}
 			return "plain " + *arg, nil
 		})))
-		hdMust(t, srv.HandleCall("/hd/bad_codec", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (int, error) {
+		hdMust(t, srv.Router().HandleCall("/hd/bad_codec", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (int, error) {
 			err := ctx.SetReplyCodec("nope")
 			if rpc.CodeOf(err) != rpc.CodeCodec {
 				return 0, rpc.Errorf(rpc.CodeInternal, "SetReplyCodec(nope) returned %v, want CodeCodec", err)
@@ -148,13 +148,13 @@ func TestReplyCodec(t *testing.T) {
 func TestCallCodecs(t *testing.T) {
 	var counted atomic.Int32
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		hdMust(t, srv.HandleCall("/hd/proto", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
+		hdMust(t, srv.Router().HandleCall("/hd/proto", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
 			if ctx.BodyCodec() != 'p' {
 				return nil, rpc.Errorf(rpc.CodeInvalidArgument, "body codec %q, want 'p'", ctx.BodyCodec())
 			}
 			return wrapperspb.String("re: " + arg.GetValue()), nil
 		})))
-		hdMust(t, srv.HandleCall("/hd/count", rpc.CallFunc(func(*rpc.CallCtx, *int) (int32, error) {
+		hdMust(t, srv.Router().HandleCall("/hd/count", rpc.CallFunc(func(*rpc.CallCtx, *int) (int32, error) {
 			return counted.Add(1), nil
 		})))
 	}})
@@ -197,7 +197,7 @@ func TestCallCodecs(t *testing.T) {
 
 func TestAsyncCall(t *testing.T) {
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		hdMust(t, srv.HandleCall("/hd/echo", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) { return *arg, nil })))
+		hdMust(t, srv.Router().HandleCall("/hd/echo", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) { return *arg, nil })))
 	}})
 	ctx := testCtx(t)
 	const n = 8
@@ -230,12 +230,12 @@ func TestAsyncCall(t *testing.T) {
 
 func TestSessionSwap(t *testing.T) {
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		hdMust(t, srv.HandleCall("/hd/remember", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (bool, error) {
-			_, had := ctx.Session().Swap().Swap("name", *arg)
+		hdMust(t, srv.Router().HandleCall("/hd/remember", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *string) (bool, error) {
+			_, had := ctx.Session().Values().Swap("name", *arg)
 			return had, nil
 		})))
-		hdMust(t, srv.HandleCall("/hd/recall", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (string, error) {
-			v, ok := ctx.Session().Swap().Load("name")
+		hdMust(t, srv.Router().HandleCall("/hd/recall", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (string, error) {
+			v, ok := ctx.Session().Values().Load("name")
 			if !ok {
 				return "", rpc.NewStatus(rpc.CodeNotFound, "nothing remembered")
 			}
@@ -253,17 +253,17 @@ func TestSessionSwap(t *testing.T) {
 	if had || got != "ann" {
 		t.Errorf("had %v, recalled %q", had, got)
 	}
-	if v, ok := p.serverSession(t).Swap().Load("name"); !ok || v != "ann" {
+	if v, ok := p.serverSession(t).Values().Load("name"); !ok || v != "ann" {
 		t.Errorf("the server session's Swap holds %v, %v", v, ok)
 	}
-	if _, ok := p.sess.Swap().Load("name"); ok {
+	if _, ok := p.sess.Values().Load("name"); ok {
 		t.Error("the client session shares the server's storage")
 	}
 }
 
 func TestEndpointSessions(t *testing.T) {
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		hdMust(t, srv.HandleCall("/hd/id", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (string, error) {
+		hdMust(t, srv.Router().HandleCall("/hd/id", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (string, error) {
 			return ctx.Session().ID(), nil
 		})))
 	}})
@@ -374,12 +374,12 @@ func TestBroadcast(t *testing.T) {
 		})
 	}
 	p := newPair(t, pairOptions{cliSetup: func(cli *rpc.Endpoint) {
-		hdMust(t, cli.HandlePush("/hd/news", news(got1)))
+		hdMust(t, cli.Router().HandlePush("/hd/news", news(got1)))
 	}})
 	cli2, err := rpc.NewEndpoint(rpc.Config{})
 	hdMust(t, err)
 	t.Cleanup(func() { cli2.Close() })
-	hdMust(t, cli2.HandlePush("/hd/news", news(got2)))
+	hdMust(t, cli2.Router().HandlePush("/hd/news", news(got2)))
 	ctx := testCtx(t)
 	if _, err := cli2.Dial(ctx, p.addr); err != nil {
 		t.Fatal(err)

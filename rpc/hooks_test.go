@@ -337,9 +337,9 @@ func hkRoutes(t testing.TB, ep *rpc.Endpoint, side string, log *hkLog) {
 		log.add(side + ":handler:" + ctx.ServiceMethod())
 		return *arg, nil
 	}
-	hkMust(t, ep.HandleCall("/hk/echo", rpc.CallFunc(echo)))
-	hkMust(t, ep.HandleCall("/hk/other", rpc.CallFunc(echo)))
-	hkMust(t, ep.HandlePush("/hk/note", rpc.PushFunc(func(ctx *rpc.PushCtx, arg *string) error {
+	hkMust(t, ep.Router().HandleCall("/hk/echo", rpc.CallFunc(echo)))
+	hkMust(t, ep.Router().HandleCall("/hk/other", rpc.CallFunc(echo)))
+	hkMust(t, ep.Router().HandlePush("/hk/note", rpc.PushFunc(func(ctx *rpc.PushCtx, arg *string) error {
 		log.add(side + ":handler:" + ctx.ServiceMethod())
 		return nil
 	})))
@@ -384,11 +384,11 @@ func TestHookEndpointLife(t *testing.T) {
 		srvPlug: []rpc.Plugin{srvRec},
 		cliPlug: []rpc.Plugin{cliRec},
 		setup: func(srv *rpc.Endpoint) {
-			hkMust(t, srv.HandleCall("/hk/codec", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *string) (string, error) {
+			hkMust(t, srv.Router().HandleCall("/hk/codec", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *string) (string, error) {
 				return string(ctx.BodyCodec()), nil
 			})))
-			hkMust(t, srv.HandlePush("/hk/note", rpc.PushFunc(func(*rpc.PushCtx, *int) error { return nil })))
-			hkMust(t, srv.SetUnknownCall(func(*rpc.CallCtx) (any, error) { return nil, nil }))
+			hkMust(t, srv.Router().HandlePush("/hk/note", rpc.PushFunc(func(*rpc.PushCtx, *int) error { return nil })))
+			hkMust(t, srv.Router().SetUnknownCall(func(*rpc.CallCtx) (any, error) { return nil, nil }))
 		},
 	})
 	ctx := testCtx(t)
@@ -731,7 +731,7 @@ func TestHookBeforeErrors(t *testing.T) {
 		{"AfterRoute", func(t *testing.T, e hkErr) {
 			p, log, srv, _ := hkPair(t, nil)
 			srv.arm("AfterRoute", "/hk_late/b", e.err)
-			paths, err := p.srv.RouteCall(new(HkLate))
+			paths, err := p.srv.Router().RouteCall(new(HkLate))
 			if !errors.Is(err, e.err) || rpc.CodeOf(err) != e.code {
 				t.Fatalf("RouteCall returned %v, want the hook's error", err)
 			}
@@ -754,7 +754,7 @@ func TestHookBeforeErrors(t *testing.T) {
 			}
 			// The same path may be registered once the hook agrees.
 			srv.disarm("AfterRoute")
-			if _, err := p.srv.RouteCall(new(HkLate)); err != nil {
+			if _, err := p.srv.Router().RouteCall(new(HkLate)); err != nil {
 				t.Fatalf("RouteCall after the hook relented: %v", err)
 			}
 			var got int
@@ -1003,7 +1003,7 @@ func TestHookRoutePlugins(t *testing.T) {
 				log.add("S:handler:" + ctx.ServiceMethod())
 				return nil
 			})))
-			hkMust(t, srv.HandleCall("/hk/echo", echo))
+			hkMust(t, srv.Router().HandleCall("/hk/echo", echo))
 		},
 	})
 	ctx := testCtx(t)
@@ -1136,7 +1136,7 @@ func TestHookPluginContainer(t *testing.T) {
 			if _, err := ep.Router().Group("/g", tc.plugins...); err == nil {
 				t.Error("Group accepted the plugins")
 			}
-			if _, err := ep.RouteCall(new(HkLate), tc.plugins...); err == nil {
+			if _, err := ep.Router().RouteCall(new(HkLate), tc.plugins...); err == nil {
 				t.Error("RouteCall accepted the plugins")
 			}
 		})
@@ -1242,7 +1242,7 @@ func TestHookMessageEdits(t *testing.T) {
 		srvPlug: []rpc.Plugin{hkEditor{"srv-editor"}},
 		cliPlug: []rpc.Plugin{hkEditor{"cli-editor"}},
 		setup: func(srv *rpc.Endpoint) {
-			hkMust(t, srv.HandleCall("/hk/meta", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (string, error) {
+			hkMust(t, srv.Router().HandleCall("/hk/meta", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (string, error) {
 				return ctx.ServiceMethod() + " " + ctx.PeekMeta("added"), nil
 			})))
 		},

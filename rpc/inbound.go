@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -10,18 +11,21 @@ import (
 
 // inbound is one call or push being handled. It is also the handler's
 // context.Context, so that a call costs no context allocation: it ends at
-// the caller's deadline, on a cancel frame, when the session ends, and when
-// the handler returns. The deadline is checked lazily: Err compares it with
-// the clock, and a timer is armed only when someone waits on Done, which
-// most handlers never do.
+// the caller's deadline, on a cancel frame, when the connection ends, and
+// when the handler returns. Its Err is context.Canceled or
+// context.DeadlineExceeded, as Go's contexts promise; context.Cause gives
+// the reason (see [ErrCallerCanceled] and the errors next to it). The
+// deadline is checked lazily: Err compares it with the clock, and a timer
+// is armed only when someone waits on Done, which most handlers never do.
 type inbound struct {
 	cc    CallCtx
 	pc    PushCtx
 	conn  *conn
 	w     *wire.Message // the request frame; owned until the handler returns
 	h     *handler
-	msg   Message // the hook view of the request
-	reply Message // the hook view of the reply
+	msg   Message         // the hook view of the request
+	reply Message         // the hook view of the reply
+	hctx  context.Context // the context an interceptor handed to the handler; nil: in itself
 
 	admitted   bool // it holds handler places and counts as in flight
 	replyMeta  wire.Metadata
@@ -31,7 +35,9 @@ type inbound struct {
 
 	mu       sync.Mutex
 	done     chan struct{} // made on first use
-	err      error
+	err      error         // context.Canceled or context.DeadlineExceeded once ended
+	cause    error         // why it ended
+	causeCtx context.Context
 	deadline time.Time
 	timer    *time.Timer
 }
@@ -41,9 +47,17 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 func newInbound(c *conn, w *wire.Message) *inbound {
 	in := &inbound{conn: c, w: w}
 	in.cc.in, in.pc.in = in, in
-	in.msg = Message{w: w, sess: c.s, ctx: in}
+	in.msg = Message{w: w, sess: c.s, ctx: in, in: in}
 	if w.Timeout > 0 {
 		in.deadline = time.Now().Add(w.Timeout)
+	}
+	return in
+}
+
+// handlerCtx returns the context the handler sees.
+func (in *inbound) handlerCtx() context.Context {
+	if in.hctx != nil {
+		return in.hctx
 	}
 	return in
 }
@@ -68,7 +82,8 @@ func (in *inbound) Done() <-chan struct{} {
 	return in.done
 }
 
-// Err implements context.Context.
+// Err implements context.Context: nil, context.Canceled or
+// context.DeadlineExceeded.
 func (in *inbound) Err() error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -76,33 +91,65 @@ func (in *inbound) Err() error {
 	return in.err
 }
 
+// ended returns the reason the context ended, or nil.
+func (in *inbound) ended() error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.expiredLocked()
+	return in.cause
+}
+
 // expiredLocked ends the context if its deadline has passed, and reports
 // whether it has ended.
 func (in *inbound) expiredLocked() bool {
 	if in.err == nil && !in.deadline.IsZero() && !time.Now().Before(in.deadline) {
-		in.endLocked(context.DeadlineExceeded)
+		in.endLocked(ErrCallerDeadline)
 	}
 	return in.err != nil
 }
 
-func (in *inbound) expire() { in.cancel(context.DeadlineExceeded) }
+func (in *inbound) expire() { in.cancel(ErrCallerDeadline) }
 
-// Value implements context.Context with the session's values.
-func (in *inbound) Value(key any) any { return in.conn.s.ctx.Value(key) }
+// Value implements context.Context. A handler's context carries no values
+// of its own (an interceptor adds them by handing the handler a derived
+// context). Once it has ended, it answers as a context cancelled with its
+// cause, which is how context.Cause finds the reason.
+func (in *inbound) Value(key any) any {
+	in.mu.Lock()
+	if in.err == nil {
+		in.mu.Unlock()
+		return in.conn.s.ctx.Value(key)
+	}
+	if in.causeCtx == nil {
+		// Only this form of context can tell context.Cause a cause; it is
+		// made once, and only when asked after the end.
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(in.cause)
+		in.causeCtx = ctx
+	}
+	ctx := in.causeCtx
+	in.mu.Unlock()
+	return ctx.Value(key)
+}
 
-// cancel ends the context with err; later calls do nothing.
-func (in *inbound) cancel(err error) {
+// cancel ends the context with cause; later calls do nothing. Its Err is
+// context.DeadlineExceeded when the cause is a deadline, else
+// context.Canceled.
+func (in *inbound) cancel(cause error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.expiredLocked()
-	in.endLocked(err)
+	in.endLocked(cause)
 }
 
-func (in *inbound) endLocked(err error) {
+func (in *inbound) endLocked(cause error) {
 	if in.err != nil {
 		return
 	}
-	in.err = err
+	in.err, in.cause = context.Canceled, cause
+	if errors.Is(cause, context.DeadlineExceeded) {
+		in.err = context.DeadlineExceeded
+	}
 	if in.done != nil {
 		close(in.done)
 	}

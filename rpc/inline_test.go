@@ -13,14 +13,14 @@ import (
 func TestInlineHandlerCallsBack(t *testing.T) {
 	p := newPair(t, pairOptions{
 		setup: func(srv *rpc.Endpoint) {
-			srv.HandleCall("/ask-back", rpc.CallFunc(func(ctx *rpc.CallCtx, q *string) (string, error) {
+			srv.Router().HandleCall("/ask-back", rpc.CallFunc(func(ctx *rpc.CallCtx, q *string) (string, error) {
 				var a string
 				err := ctx.Session().Call(ctx.Context(), "/client/answer", *q, &a)
 				return "server heard " + a, err
 			}))
 		},
 		cliSetup: func(cli *rpc.Endpoint) {
-			cli.HandleCall("/client/answer", rpc.CallFunc(func(_ *rpc.CallCtx, q *string) (string, error) {
+			cli.Router().HandleCall("/client/answer", rpc.CallFunc(func(_ *rpc.CallCtx, q *string) (string, error) {
 				return *q + "!", nil
 			}))
 		},

@@ -27,7 +27,7 @@ import (
 func specServer(t *testing.T, f wire.Format) (*pair, chan string) {
 	notes := make(chan string, 16)
 	p := newPair(t, pairOptions{srv: rpc.Config{Format: f}, setup: func(srv *rpc.Endpoint) {
-		srv.HandleCall("/subtract", rpc.CallFunc(func(_ *rpc.CallCtx, params *json.RawMessage) (int, error) {
+		srv.Router().HandleCall("/subtract", rpc.CallFunc(func(_ *rpc.CallCtx, params *json.RawMessage) (int, error) {
 			var pos []int
 			if json.Unmarshal(*params, &pos) == nil && len(pos) == 2 {
 				return pos[0] - pos[1], nil
@@ -38,16 +38,16 @@ func specServer(t *testing.T, f wire.Format) (*pair, chan string) {
 			}
 			return named.Minuend - named.Subtrahend, nil
 		}))
-		srv.HandleCall("/sum", rpc.CallFunc(func(_ *rpc.CallCtx, xs *[]int) (int, error) {
+		srv.Router().HandleCall("/sum", rpc.CallFunc(func(_ *rpc.CallCtx, xs *[]int) (int, error) {
 			s := 0
 			for _, x := range *xs {
 				s += x
 			}
 			return s, nil
 		}))
-		srv.HandleCall("/get_data", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) ([]any, error) { return []any{"hello", 5}, nil }))
+		srv.Router().HandleCall("/get_data", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) ([]any, error) { return []any{"hello", 5}, nil }))
 		for _, name := range []string{"/update", "/notify_hello", "/notify_sum"} {
-			srv.HandlePush(name, rpc.PushFunc(func(c *rpc.PushCtx, _ *json.RawMessage) error {
+			srv.Router().HandlePush(name, rpc.PushFunc(func(c *rpc.PushCtx, _ *json.RawMessage) error {
 				notes <- c.ServiceMethod()
 				return nil
 			}))

@@ -29,6 +29,8 @@ type Message struct {
 	ctx    context.Context
 	body   any
 	status *Status
+	in     *inbound // the call or push being handled, on the receiving side
+	oc     *outCall // the call or push being sent, on the sending side
 }
 
 // Session returns the session the message travels on.

@@ -28,7 +28,7 @@ func allFormats() []wire.Format {
 // client (a plain call, and JSON-RPC 2.0 in a POST body) and a JSON-RPC
 // 2.0 client writing requests by hand on a stream.
 func TestOnePortEveryFormat(t *testing.T) {
-	p := newPair(t, pairOptions{srv: rpc.Config{Formats: allFormats()}, setup: func(srv *rpc.Endpoint) { srv.RouteCall(new(Math)) }})
+	p := newPair(t, pairOptions{srv: rpc.Config{Formats: allFormats()}, setup: func(srv *rpc.Endpoint) { srv.Router().RouteCall(new(Math)) }})
 	clients := map[string]func() (int, error){}
 	for _, f := range []wire.Format{raw.Format{}, wirejson.Format{}, pb.Format{}, wirehttp.Format{}} {
 		cli, err := rpc.NewEndpoint(rpc.Config{Format: f})

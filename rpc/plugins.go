@@ -1,9 +1,6 @@
 package rpc
 
-import (
-	"fmt"
-	"net"
-)
+import "fmt"
 
 // pluginSet holds plugins and, per hook, the plugins that implement it. It
 // is immutable once built, so the call path reads it without locks.
@@ -37,6 +34,8 @@ type pluginSet struct {
 	afterReadReplyHdr   []AfterReadReplyHeaderHook
 	beforeReadReplyBody []BeforeReadReplyBodyHook
 	afterReadReplyBody  []AfterReadReplyBodyHook
+	handlerInterceptors []HandlerInterceptor
+	callInterceptors    []CallInterceptor
 }
 
 // newPluginSet returns base's plugins followed by add. A nil plugin or a
@@ -102,195 +101,28 @@ func (ps *pluginSet) add(p Plugin) {
 	addHook(&ps.afterReadReplyHdr, p)
 	addHook(&ps.beforeReadReplyBody, p)
 	addHook(&ps.afterReadReplyBody, p)
+	addHook(&ps.handlerInterceptors, p)
+	addHook(&ps.callInterceptors, p)
 }
 
-// run calls f for each hook until one fails. The loops below are written
-// out per hook so that the call path makes no closure.
+// runHook runs hook, a method expression of a hook interface such as
+// BeforeWriteCallHook.BeforeWriteCall, on each of hooks with a, until one
+// fails. It makes no closure, so the call path pays a length check for a
+// hook no plugin implements.
+func runHook[H, A any](hooks []H, hook func(H, A) error, a A) error {
+	for _, h := range hooks {
+		if err := hook(h, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run calls f for each hook until one fails; for the hooks off the call
+// path that take more than one argument.
 func run[H any](hooks []H, f func(H) error) error {
 	for _, h := range hooks {
 		if err := f(h); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runBeforeNewEndpoint(c *Config) error {
-	return run(ps.beforeNewEndpoint, func(h BeforeNewEndpointHook) error { return h.BeforeNewEndpoint(c) })
-}
-
-func (ps *pluginSet) runAfterNewEndpoint(e *Endpoint) error {
-	return run(ps.afterNewEndpoint, func(h AfterNewEndpointHook) error { return h.AfterNewEndpoint(e) })
-}
-
-func (ps *pluginSet) runBeforeCloseEndpoint(e *Endpoint) error {
-	return run(ps.beforeCloseEndpoint, func(h BeforeCloseEndpointHook) error { return h.BeforeCloseEndpoint(e) })
-}
-
-func (ps *pluginSet) runAfterCloseEndpoint(e *Endpoint, err error) error {
-	return run(ps.afterCloseEndpoint, func(h AfterCloseEndpointHook) error { return h.AfterCloseEndpoint(e, err) })
-}
-
-func (ps *pluginSet) runAfterRoute(r RouteInfo) error {
-	return run(ps.afterRoute, func(h AfterRouteHook) error { return h.AfterRoute(r) })
-}
-
-func (ps *pluginSet) runAfterListen(a net.Addr) error {
-	return run(ps.afterListen, func(h AfterListenHook) error { return h.AfterListen(a) })
-}
-
-func (ps *pluginSet) runBeforeDial(addr string, redial bool) error {
-	return run(ps.beforeDial, func(h BeforeDialHook) error { return h.BeforeDial(addr, redial) })
-}
-
-func (ps *pluginSet) runAfterDial(s *Session, redial bool) error {
-	return run(ps.afterDial, func(h AfterDialHook) error { return h.AfterDial(s, redial) })
-}
-
-func (ps *pluginSet) runAfterAccept(s *Session) error {
-	return run(ps.afterAccept, func(h AfterAcceptHook) error { return h.AfterAccept(s) })
-}
-
-// The message hooks below sit on the call path.
-
-func (ps *pluginSet) runBeforeWriteCall(m *Message) error {
-	for _, h := range ps.beforeWriteCall {
-		if err := h.BeforeWriteCall(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterWriteCall(m *Message) error {
-	for _, h := range ps.afterWriteCall {
-		if err := h.AfterWriteCall(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runBeforeWriteReply(m *Message) error {
-	for _, h := range ps.beforeWriteReply {
-		if err := h.BeforeWriteReply(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterWriteReply(m *Message) error {
-	for _, h := range ps.afterWriteReply {
-		if err := h.AfterWriteReply(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runBeforeWritePush(m *Message) error {
-	for _, h := range ps.beforeWritePush {
-		if err := h.BeforeWritePush(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterWritePush(m *Message) error {
-	for _, h := range ps.afterWritePush {
-		if err := h.AfterWritePush(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runBeforeReadHeader(s *Session) error {
-	for _, h := range ps.beforeReadHeader {
-		if err := h.BeforeReadHeader(s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterReadCallHeader(m *Message) error {
-	for _, h := range ps.afterReadCallHeader {
-		if err := h.AfterReadCallHeader(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runBeforeReadCallBody(m *Message) error {
-	for _, h := range ps.beforeReadCallBody {
-		if err := h.BeforeReadCallBody(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterReadCallBody(m *Message) error {
-	for _, h := range ps.afterReadCallBody {
-		if err := h.AfterReadCallBody(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterReadPushHeader(m *Message) error {
-	for _, h := range ps.afterReadPushHeader {
-		if err := h.AfterReadPushHeader(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runBeforeReadPushBody(m *Message) error {
-	for _, h := range ps.beforeReadPushBody {
-		if err := h.BeforeReadPushBody(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterReadPushBody(m *Message) error {
-	for _, h := range ps.afterReadPushBody {
-		if err := h.AfterReadPushBody(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterReadReplyHeader(m *Message) error {
-	for _, h := range ps.afterReadReplyHdr {
-		if err := h.AfterReadReplyHeader(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runBeforeReadReplyBody(m *Message) error {
-	for _, h := range ps.beforeReadReplyBody {
-		if err := h.BeforeReadReplyBody(m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (ps *pluginSet) runAfterReadReplyBody(m *Message) error {
-	for _, h := range ps.afterReadReplyBody {
-		if err := h.AfterReadReplyBody(m); err != nil {
 			return err
 		}
 	}

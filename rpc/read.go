@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +45,7 @@ func (c *conn) readFrames() (err *Status) {
 		}
 	}()
 	for {
-		if err := c.ep.plugins.runBeforeReadHeader(c.s); err != nil {
+		if err := runHook(c.ep.plugins.beforeReadHeader, BeforeReadHeaderHook.BeforeReadHeader, c.s); err != nil {
 			return StatusOf(err)
 		}
 		if err := c.awaitFrame(); err != nil {
@@ -64,6 +63,9 @@ func (c *conn) readFrames() (err *Status) {
 				c.peerFinished()
 			}
 			return c.readError(rerr)
+		}
+		if !c.est.Load() && m.Type != wire.TypeGoAway {
+			c.markEstablished()
 		}
 		switch m.Type {
 		case wire.TypeCall:
@@ -130,7 +132,7 @@ func (c *conn) peerFinished() {
 	c.w.stopNewWork()
 	c.s.retire()
 	c.failPending(NewStatus(CodeConnClosed, "peer closed the connection"))
-	c.cancelInbound(errPeerGone)
+	c.cancelInbound(ErrPeerClosed)
 	c.peerAway.Store(true)
 	c.maybeDrained()
 	<-c.closed
@@ -228,21 +230,11 @@ func (c *conn) onCancel(seq uint32, why Code) {
 		return
 	}
 	if why == CodeDeadlineExceeded {
-		in.cancel(errCallerDeadline)
+		in.cancel(ErrCallerDeadline)
 	} else {
-		in.cancel(errCallerCanceled)
+		in.cancel(ErrCallerCanceled)
 	}
 }
-
-// The handler context's errors when the caller gave up.
-var (
-	// errPeerGone ends the contexts of a session whose peer ended its
-	// stream; unlike the others it does not stop a call that has not
-	// started yet, whose reply the peer may still read.
-	errPeerGone       = fmt.Errorf("rpc: peer closed the connection: %w", context.Canceled)
-	errCallerCanceled = fmt.Errorf("rpc: caller canceled the call: %w", context.Canceled)
-	errCallerDeadline = fmt.Errorf("rpc: caller's deadline passed: %w", context.DeadlineExceeded)
-)
 
 // onGoAway handles the peer's go-away: a connection error closes; a graceful
 // one stops new work here, acks, and moves a dialed session to a new

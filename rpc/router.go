@@ -41,8 +41,8 @@ func newRouter(ep *Endpoint) *Router {
 }
 
 // Group returns a router that registers under prefix (joined to this
-// router's prefix) and runs plugins after this router's for its routes. The
-// seed's SubRoute is the same thing.
+// router's prefix) and runs plugins after this router's for its routes. It
+// is what the seed calls SubRoute.
 func (r *Router) Group(prefix string, plugins ...Plugin) (*Router, error) {
 	ps, err := newPluginSet(r.plugins, plugins)
 	if err != nil {
@@ -191,6 +191,7 @@ func (r *Router) add(hs []*handler, plugins []Plugin) error {
 	}
 	for _, h := range hs {
 		h.plugins = ps
+		h.intercepted = chainHandler(ps, runIntercepted)
 		if h.unknown {
 			h.path = r.Prefix() + "/"
 		} else {
@@ -211,7 +212,7 @@ func (r *Router) add(hs []*handler, plugins []Plugin) error {
 		}
 	}
 	for _, h := range hs {
-		if err := ps.runAfterRoute(h.info()); err != nil {
+		if err := runHook(ps.afterRoute, AfterRouteHook.AfterRoute, h.info()); err != nil {
 			return fmt.Errorf("rpc: route %s: %w", h.path, err)
 		}
 	}

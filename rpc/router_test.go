@@ -125,7 +125,7 @@ type RtSeed struct {
 
 // RtDouble is the seed's form of a function handler: "/rt_double".
 func RtDouble(m *RtSeed, arg *int) (int, *rpc.Status) {
-	m.SetMeta("path", m.ServiceMethod())
+	m.SetReplyMeta("path", m.ServiceMethod())
 	return 2 * *arg, nil
 }
 
@@ -138,7 +138,7 @@ func RtTypedNilFunc(_ *rpc.CallCtx, arg *int) (int, error) {
 // RtOnPing is routed by RoutePushFunc as "/rt_on_ping". It hands what it got
 // to the channel the test stored in the session.
 func RtOnPing(ctx *rpc.PushCtx, arg *string) error {
-	ch, _ := ctx.Session().Swap().Load("rt-pings")
+	ch, _ := ctx.Session().Values().Load("rt-pings")
 	ch.(chan string) <- ctx.ServiceMethod() + "=" + *arg
 	return nil
 }
@@ -213,11 +213,11 @@ func TestRouteCallStruct(t *testing.T) {
 	var calcPaths, toolPaths, ptrPaths []string
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
 		var err error
-		calcPaths, err = srv.RouteCall(&RtCalc{Base: 100, Seen: -1})
+		calcPaths, err = srv.Router().RouteCall(&RtCalc{Base: 100, Seen: -1})
 		rtMust(t, err)
-		toolPaths, err = srv.RouteCall(tool)
+		toolPaths, err = srv.Router().RouteCall(tool)
 		rtMust(t, err)
-		ptrPaths, err = srv.RouteCall(&RtPtr{Tag: "ptr "})
+		ptrPaths, err = srv.Router().RouteCall(&RtPtr{Tag: "ptr "})
 		rtMust(t, err)
 	}})
 	s := p.sess
@@ -293,14 +293,14 @@ func TestRouteCallInvalid(t *testing.T) {
 			var paths []string
 			err := rtNoPanic(t, "RouteCall", func() error {
 				var err error
-				paths, err = ep.RouteCall(tc.ctrl)
+				paths, err = ep.Router().RouteCall(tc.ctrl)
 				return err
 			})
 			if err == nil {
 				t.Errorf("RouteCall(%T) registered %q", tc.ctrl, paths)
 			}
 			err = rtNoPanic(t, "RoutePush", func() error {
-				_, err := ep.RoutePush(tc.ctrl)
+				_, err := ep.Router().RoutePush(tc.ctrl)
 				return err
 			})
 			if err == nil {
@@ -312,10 +312,10 @@ func TestRouteCallInvalid(t *testing.T) {
 		t.Errorf("failed registrations left routes: %+v", r)
 	}
 	// A call controller has no push handlers and the other way round.
-	if _, err := ep.RoutePush(&RtCalc{}); err == nil {
+	if _, err := ep.Router().RoutePush(&RtCalc{}); err == nil {
 		t.Error("RoutePush accepted a call controller")
 	}
-	if _, err := ep.RouteCall(&RtSink{}); err == nil {
+	if _, err := ep.Router().RouteCall(&RtSink{}); err == nil {
 		t.Error("RouteCall accepted a push controller")
 	}
 }
@@ -325,9 +325,9 @@ func TestRoutePush(t *testing.T) {
 	var feedPaths, sinkPaths []string
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
 		var err error
-		feedPaths, err = srv.RoutePush(&RtFeed{got: feed})
+		feedPaths, err = srv.Router().RoutePush(&RtFeed{got: feed})
 		rtMust(t, err)
-		sinkPaths, err = srv.RoutePush(&RtSink{got: sink})
+		sinkPaths, err = srv.Router().RoutePush(&RtSink{got: sink})
 		rtMust(t, err)
 	}})
 	if want := []string{"/rt_feed/post", "/rt_feed/quiet"}; !slices.Equal(feedPaths, want) {
@@ -363,11 +363,11 @@ func TestRouteFuncs(t *testing.T) {
 		for name, fn := range map[string]any{
 			"RtEchoName": RtEchoName, "RtDouble": RtDouble, "RtTypedNilFunc": RtTypedNilFunc, "method value": tool.Shout,
 		} {
-			path, err := srv.RouteCallFunc(fn)
+			path, err := srv.Router().RouteCallFunc(fn)
 			rtMust(t, err)
 			paths[name] = path
 		}
-		path, err := srv.RoutePushFunc(RtOnPing)
+		path, err := srv.Router().RoutePushFunc(RtOnPing)
 		rtMust(t, err)
 		paths["RtOnPing"] = path
 		g, err := srv.Router().Group("/v1")
@@ -397,7 +397,7 @@ func TestRouteFuncs(t *testing.T) {
 	}
 
 	pings := make(chan string, 1)
-	p.serverSession(t).Swap().Store("rt-pings", pings)
+	p.serverSession(t).Values().Store("rt-pings", pings)
 	rtMust(t, s.Push(testCtx(t), "/rt_on_ping", "p"))
 	if got := rtRecv(t, pings); got != "/rt_on_ping=p" {
 		t.Errorf("push handler got %q", got)
@@ -418,7 +418,7 @@ func TestRouteFuncs(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				err := rtNoPanic(t, "RouteCallFunc", func() error {
-					_, err := p.srv.RouteCallFunc(tc.fn)
+					_, err := p.srv.Router().RouteCallFunc(tc.fn)
 					return err
 				})
 				if err == nil {
@@ -426,7 +426,7 @@ func TestRouteFuncs(t *testing.T) {
 				}
 			})
 		}
-		if _, err := p.srv.RoutePushFunc(RtEchoName); err == nil {
+		if _, err := p.srv.Router().RoutePushFunc(RtEchoName); err == nil {
 			t.Error("RoutePushFunc accepted a call handler")
 		}
 	})
@@ -435,7 +435,7 @@ func TestRouteFuncs(t *testing.T) {
 func TestHandleCallAndPush(t *testing.T) {
 	pushed := make(chan string, 1)
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		rtMust(t, srv.HandleCall("/custom/sum", rpc.CallFunc(func(_ *rpc.CallCtx, arg *[]int) (int, error) {
+		rtMust(t, srv.Router().HandleCall("/custom/sum", rpc.CallFunc(func(_ *rpc.CallCtx, arg *[]int) (int, error) {
 			s := 0
 			for _, n := range *arg {
 				s += n
@@ -443,19 +443,19 @@ func TestHandleCallAndPush(t *testing.T) {
 			return s, nil
 		})))
 		// The path is normalised: leading slash added, trailing one dropped.
-		rtMust(t, srv.HandleCall("custom/where/", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (string, error) {
+		rtMust(t, srv.Router().HandleCall("custom/where/", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (string, error) {
 			return ctx.ServiceMethod(), nil
 		})))
 		// The typed-nil trap in a CallFunc.
-		rtMust(t, srv.HandleCall("/custom/typed_nil", rpc.CallFunc(func(_ *rpc.CallCtx, arg *int) (int, error) {
+		rtMust(t, srv.Router().HandleCall("/custom/typed_nil", rpc.CallFunc(func(_ *rpc.CallCtx, arg *int) (int, error) {
 			return *arg, error((*rpc.Status)(nil))
 		})))
-		rtMust(t, srv.HandlePush("/custom/event", rpc.PushFunc(func(ctx *rpc.PushCtx, arg *string) error {
+		rtMust(t, srv.Router().HandlePush("/custom/event", rpc.PushFunc(func(ctx *rpc.PushCtx, arg *string) error {
 			pushed <- ctx.ServiceMethod() + "=" + *arg
 			return error((*rpc.Status)(nil))
 		})))
 		// A call and a push may share a path.
-		rtMust(t, srv.HandleCall("/custom/event", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) {
+		rtMust(t, srv.Router().HandleCall("/custom/event", rpc.CallFunc(func(_ *rpc.CallCtx, arg *string) (string, error) {
 			return "call " + *arg, nil
 		})))
 	}})
@@ -468,10 +468,10 @@ func TestHandleCallAndPush(t *testing.T) {
 	if got := rtRecv(t, pushed); got != "/custom/event=e" {
 		t.Errorf("push handler got %q", got)
 	}
-	if err := p.srv.HandleCall("/empty", rpc.CallHandler{}); err == nil {
+	if err := p.srv.Router().HandleCall("/empty", rpc.CallHandler{}); err == nil {
 		t.Error("HandleCall accepted an empty CallHandler")
 	}
-	if err := p.srv.HandlePush("/empty", rpc.PushHandler{}); err == nil {
+	if err := p.srv.Router().HandlePush("/empty", rpc.PushHandler{}); err == nil {
 		t.Error("HandlePush accepted an empty PushHandler")
 	}
 	rtWantCode(t, s, "/empty", rpc.CodeNotFound)
@@ -488,7 +488,7 @@ func TestRouterGroups(t *testing.T) {
 	rtMust(t, err)
 	deep, err := math.Group("/x/y/")
 	rtMust(t, err)
-	v2, err := ep.SubRoute("v2/")
+	v2, err := ep.Router().Group("v2/")
 	rtMust(t, err)
 	empty, err := root.Group("")
 	rtMust(t, err)
@@ -521,7 +521,7 @@ func TestRouterGroups(t *testing.T) {
 		if paths[0] != "/v1/rt_calc/add" {
 			t.Errorf("RouteCall on /v1: %q", paths)
 		}
-		v2, err := srv.SubRoute("/v2")
+		v2, err := srv.Router().Group("/v2")
 		rtMust(t, err)
 		rtMust(t, v2.HandleCall("/math/add", sum))
 	}})
@@ -536,27 +536,27 @@ func TestRouteDuplicates(t *testing.T) {
 	first := rpc.CallFunc(func(*rpc.CallCtx, *int) (string, error) { return "first", nil })
 	second := rpc.CallFunc(func(*rpc.CallCtx, *int) (string, error) { return "second", nil })
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		rtMust(t, srv.HandleCall("/dup", first))
-		rtMust(t, srv.HandleCall("/rt_tool/shout", first))
-		rtMust(t, srv.HandlePush("/dup", rpc.PushFunc(func(*rpc.PushCtx, *int) error { return nil })))
+		rtMust(t, srv.Router().HandleCall("/dup", first))
+		rtMust(t, srv.Router().HandleCall("/rt_tool/shout", first))
+		rtMust(t, srv.Router().HandlePush("/dup", rpc.PushFunc(func(*rpc.PushCtx, *int) error { return nil })))
 	}})
 	srv := p.srv
 	for _, tc := range []struct {
 		name     string
 		register func() error
 	}{
-		{"same path", func() error { return srv.HandleCall("/dup", second) }},
-		{"same path, other spelling", func() error { return srv.HandleCall("dup/", second) }},
+		{"same path", func() error { return srv.Router().HandleCall("/dup", second) }},
+		{"same path, other spelling", func() error { return srv.Router().HandleCall("dup/", second) }},
 		{"same path through a group", func() error {
 			g, err := srv.Router().Group("/")
 			rtMust(t, err)
 			return g.HandleCall("/dup", second)
 		}},
 		{"same push path", func() error {
-			return srv.HandlePush("/dup", rpc.PushFunc(func(*rpc.PushCtx, *int) error { return nil }))
+			return srv.Router().HandlePush("/dup", rpc.PushFunc(func(*rpc.PushCtx, *int) error { return nil }))
 		}},
 		{"one method of a struct", func() error {
-			_, err := srv.RouteCall(&RtTool{})
+			_, err := srv.Router().RouteCall(&RtTool{})
 			return err
 		}},
 	} {
@@ -571,9 +571,9 @@ func TestRouteDuplicates(t *testing.T) {
 	// The struct's registration was undone as a whole.
 	rtWantCode(t, p.sess, "/rt_tool/typed_nil", rpc.CodeNotFound)
 	// The same struct twice.
-	_, err := srv.RouteCall(&RtCalc{})
+	_, err := srv.Router().RouteCall(&RtCalc{})
 	rtMust(t, err)
-	if _, err := srv.RouteCall(&RtCalc{}); err == nil {
+	if _, err := srv.Router().RouteCall(&RtCalc{}); err == nil {
 		t.Error("RouteCall registered the same controller twice")
 	}
 	rtWant(t, p.sess, "/rt_calc/add", []int{2}, 2)
@@ -624,7 +624,7 @@ func TestUnknownCall(t *testing.T) {
 
 	t.Run("root fallback", func(t *testing.T) {
 		// Registering is safe while serving.
-		rtMust(t, p.srv.SetUnknownCall(fallback("root")))
+		rtMust(t, p.srv.Router().SetUnknownCall(fallback("root")))
 		rtWant(t, s, "/nothing", "a", "root /nothing a")
 		rtWant(t, s, "/v10/x", "f", "root /v10/x f")
 		rtWant(t, s, "/v1/nothing", "b", "b")
@@ -632,10 +632,10 @@ func TestUnknownCall(t *testing.T) {
 	})
 
 	t.Run("errors", func(t *testing.T) {
-		if err := p.srv.SetUnknownCall(nil); err == nil {
+		if err := p.srv.Router().SetUnknownCall(nil); err == nil {
 			t.Error("SetUnknownCall accepted nil")
 		}
-		if err := p.srv.SetUnknownCall(fallback("again")); err == nil {
+		if err := p.srv.Router().SetUnknownCall(fallback("again")); err == nil {
 			t.Error("a second root fallback was set")
 		}
 		rtWant(t, s, "/nothing", "a", "root /nothing a")
@@ -645,7 +645,7 @@ func TestUnknownCall(t *testing.T) {
 func TestUnknownPush(t *testing.T) {
 	root, group := make(chan string, 1), make(chan string, 1)
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		rtMust(t, srv.SetUnknownPush(func(ctx *rpc.PushCtx) error {
+		rtMust(t, srv.Router().SetUnknownPush(func(ctx *rpc.PushCtx) error {
 			var v string
 			if err := ctx.Decode(&v); err != nil {
 				return err
@@ -660,7 +660,7 @@ func TestUnknownPush(t *testing.T) {
 			return nil
 		}))
 	}})
-	if err := p.srv.SetUnknownPush(nil); err == nil {
+	if err := p.srv.Router().SetUnknownPush(nil); err == nil {
 		t.Error("SetUnknownPush accepted nil")
 	}
 	ctx := testCtx(t)
@@ -680,16 +680,16 @@ func TestRoutes(t *testing.T) {
 	ep, err := rpc.NewEndpoint(rpc.Config{})
 	rtMust(t, err)
 	defer ep.Close()
-	rtMust(t, ep.HandleCall("/b", rpc.CallFunc(func(*rpc.CallCtx, *int) (string, error) { return "", nil })))
-	rtMust(t, ep.HandleCall("/a", rpc.CallFunc(func(*rpc.CallCtx, *string) (int, error) { return 0, nil })))
-	_, err = ep.RouteCall(&RtTool{})
+	rtMust(t, ep.Router().HandleCall("/b", rpc.CallFunc(func(*rpc.CallCtx, *int) (string, error) { return "", nil })))
+	rtMust(t, ep.Router().HandleCall("/a", rpc.CallFunc(func(*rpc.CallCtx, *string) (int, error) { return 0, nil })))
+	_, err = ep.Router().RouteCall(&RtTool{})
 	rtMust(t, err)
-	rtMust(t, ep.HandlePush("/p", rpc.PushFunc(func(*rpc.PushCtx, *[]byte) error { return nil })))
-	rtMust(t, ep.SetUnknownCall(func(*rpc.CallCtx) (any, error) { return nil, nil }))
+	rtMust(t, ep.Router().HandlePush("/p", rpc.PushFunc(func(*rpc.PushCtx, *[]byte) error { return nil })))
+	rtMust(t, ep.Router().SetUnknownCall(func(*rpc.CallCtx) (any, error) { return nil, nil }))
 	v1, err := ep.Router().Group("/v1")
 	rtMust(t, err)
 	rtMust(t, v1.SetUnknownCall(func(*rpc.CallCtx) (any, error) { return nil, nil }))
-	rtMust(t, ep.SetUnknownPush(func(*rpc.PushCtx) error { return nil }))
+	rtMust(t, ep.Router().SetUnknownPush(func(*rpc.PushCtx) error { return nil }))
 
 	var (
 		tString = reflect.TypeFor[string]()
@@ -743,7 +743,7 @@ func TestRoutes(t *testing.T) {
 func TestRouteContextEnds(t *testing.T) {
 	ctxs := make(chan context.Context, 1)
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		rtMust(t, srv.HandleCall("/ctx", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (int, error) {
+		rtMust(t, srv.Router().HandleCall("/ctx", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *int) (int, error) {
 			if err := ctx.Context().Err(); err != nil {
 				return 0, err
 			}

@@ -29,10 +29,11 @@ type Session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	limit  *limiter
-	swap   sync.Map
+	values sync.Map
 
-	cur   atomic.Pointer[conn]
-	state atomic.Int32
+	cur       atomic.Pointer[conn]
+	state     atomic.Int32
+	redialing atomic.Bool // a redial loop owns the session's reconnection
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced on every state change
@@ -94,8 +95,9 @@ func (s *Session) Health() bool {
 	return c != nil && c.usable()
 }
 
-// Swap returns the session's storage for user data, kept for the session's life.
-func (s *Session) Swap() *sync.Map { return &s.swap }
+// Values returns the session's store of user data (the seed's Swap), kept
+// for the session's life and safe for concurrent use.
+func (s *Session) Values() *sync.Map { return &s.values }
 
 // Context returns a context that ends when the session is closed for good.
 func (s *Session) Context() context.Context { return s.ctx }
@@ -228,6 +230,9 @@ func (s *Session) connEnded(c *conn, err *Status) {
 	s.cur.Store(nil)
 	s.setStateLocked(stateDown)
 	s.mu.Unlock()
+	if s.redialing.Load() {
+		return // a connection of the redial loop, lost before it was established
+	}
 	if cb := s.ep.cfg.Redial.OnDisconnect; cb != nil {
 		cb(s, errOrClosed(err))
 	}

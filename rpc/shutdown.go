@@ -17,7 +17,7 @@ import (
 // endpoint keeps serving. Shutdown after Close, or a second Shutdown, waits
 // for the same end.
 func (e *Endpoint) Shutdown(ctx context.Context) error {
-	if err := e.plugins.runBeforeCloseEndpoint(e); err != nil {
+	if err := runHook(e.plugins.beforeCloseEndpoint, BeforeCloseEndpointHook.BeforeCloseEndpoint, e); err != nil {
 		return err
 	}
 	e.beginClosing()
@@ -52,7 +52,7 @@ func (e *Endpoint) Shutdown(ctx context.Context) error {
 // handlers. It is safe to call more than once and after Shutdown. Do not
 // call it from a redial callback or a hook, which run in those goroutines.
 func (e *Endpoint) Close() error {
-	herr := e.plugins.runBeforeCloseEndpoint(e)
+	herr := runHook(e.plugins.beforeCloseEndpoint, BeforeCloseEndpointHook.BeforeCloseEndpoint, e)
 	e.beginClosing()
 	return errors.Join(herr, e.finishClose(nil))
 }
@@ -89,7 +89,7 @@ func (e *Endpoint) finishClose(err error) error {
 		e.workers.close()
 		e.wg.Wait()
 		e.closeErr = err
-		if herr := e.plugins.runAfterCloseEndpoint(e, err); herr != nil {
+		if herr := run(e.plugins.afterCloseEndpoint, func(h AfterCloseEndpointHook) error { return h.AfterCloseEndpoint(e, err) }); herr != nil {
 			e.closeErr = errors.Join(err, herr)
 		}
 		e.log.Info("rpc: endpoint closed")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/dmicro-go/dmicro/codec"
 	"github.com/dmicro-go/dmicro/rpc/wire"
@@ -30,10 +31,11 @@ func NewStatus(code Code, msg string) *Status {
 }
 
 // Errorf returns a status whose message is formatted like fmt.Errorf; a %w
-// verb makes that error the cause.
+// verb makes that error the cause. A *Status given to %w adds its message,
+// not its code again.
 func Errorf(code Code, format string, args ...any) *Status {
 	err := fmt.Errorf(format, args...)
-	st := &Status{code: code, msg: err.Error()}
+	st := &Status{code: code, msg: causeText(err)}
 	switch e := err.(type) {
 	case interface{ Unwrap() error }:
 		st.cause = e.Unwrap() // one %w: that error is the cause
@@ -43,14 +45,39 @@ func Errorf(code Code, format string, args ...any) *Status {
 	return st
 }
 
-// WrapStatus returns a status with code whose message is msg and whose cause is err.
+// WrapStatus returns a status with code whose cause is err and whose
+// message is msg followed by what err says. Each thing is said once: a
+// *Status cause adds its message without its code, a cause whose message
+// already begins with msg adds nothing of msg, and the "rpc: " that
+// every status prints in front is not repeated inside.
 func WrapStatus(code Code, msg string, err error) *Status {
-	if msg == "" && err != nil {
-		msg = err.Error()
-	} else if err != nil {
-		msg = msg + ": " + err.Error()
+	return &Status{code: code, msg: joinMessage(msg, causeText(err)), cause: err}
+}
+
+// causeText returns what err says, as the message of a status built on it.
+func causeText(err error) string {
+	if err == nil {
+		return ""
 	}
-	return &Status{code: code, msg: msg, cause: err}
+	text := err.Error()
+	var st *Status
+	if errors.As(err, &st) && st != nil {
+		// The words around the status, if err wraps it, and the status's
+		// message without its "rpc: <code>: " prefix.
+		text = strings.Replace(text, st.Error(), st.msg, 1)
+	}
+	return strings.TrimPrefix(text, "rpc: ")
+}
+
+// joinMessage puts msg in front of inner unless inner already says it.
+func joinMessage(msg, inner string) string {
+	switch {
+	case inner == "":
+		return msg
+	case msg == "" || inner == msg || strings.HasPrefix(inner, msg+": "):
+		return inner
+	}
+	return msg + ": " + inner
 }
 
 // Code returns the status code; zero for a nil status.
@@ -128,6 +155,10 @@ func StatusOf(err error) *Status {
 		return s
 	}
 	switch {
+	case err == context.Canceled:
+		return &Status{code: CodeCanceled, cause: err} // the code says it all
+	case err == context.DeadlineExceeded:
+		return &Status{code: CodeDeadlineExceeded, cause: err}
 	case errors.Is(err, context.Canceled):
 		return WrapStatus(CodeCanceled, "", err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):

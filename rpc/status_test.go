@@ -221,13 +221,13 @@ func TestStatusOverTheWire(t *testing.T) {
 			"/st/wrapped":  fmt.Errorf("auth: %w", rpc.NewStatus(rpc.CodeUnauthorized, "who are you")),
 			"/st/empty":    rpc.NewStatus(rpc.CodeUser+2, ""),
 		} {
-			stMust(t, srv.HandleCall(path, rpc.CallFunc(func(*rpc.CallCtx, *int) (int, error) { return 0, err })))
+			stMust(t, srv.Router().HandleCall(path, rpc.CallFunc(func(*rpc.CallCtx, *int) (int, error) { return 0, err })))
 		}
-		stMust(t, srv.HandleCall("/st/panic", rpc.CallFunc(func(*rpc.CallCtx, *int) (int, error) { panic("oops") })))
-		stMust(t, srv.HandleCall("/st/unencodable", rpc.CallFunc(func(*rpc.CallCtx, *int) (unencodable, error) {
+		stMust(t, srv.Router().HandleCall("/st/panic", rpc.CallFunc(func(*rpc.CallCtx, *int) (int, error) { panic("oops") })))
+		stMust(t, srv.Router().HandleCall("/st/unencodable", rpc.CallFunc(func(*rpc.CallCtx, *int) (unencodable, error) {
 			return unencodable{C: make(chan int)}, nil
 		})))
-		stMust(t, srv.HandleCall("/st/string", rpc.CallFunc(func(*rpc.CallCtx, *int) (string, error) { return "text", nil })))
+		stMust(t, srv.Router().HandleCall("/st/string", rpc.CallFunc(func(*rpc.CallCtx, *int) (string, error) { return "text", nil })))
 	}})
 	for _, tc := range []struct {
 		method string

@@ -12,7 +12,7 @@ import (
 // with one log line, and the server keeps serving.
 func TestIdleTimeout(t *testing.T) {
 	p := newPair(t, pairOptions{srv: rpc.Config{IdleTimeout: 50 * time.Millisecond}, setup: func(srv *rpc.Endpoint) {
-		srv.RouteCall(new(Math))
+		srv.Router().RouteCall(new(Math))
 	}})
 	ss := p.serverSession(t)
 	select {
@@ -29,7 +29,7 @@ func TestIdleTimeout(t *testing.T) {
 // off after ReadTimeout, while a silent peer is not (no IdleTimeout).
 func TestReadTimeout(t *testing.T) {
 	p := newPair(t, pairOptions{srv: rpc.Config{ReadTimeout: 50 * time.Millisecond}, setup: func(srv *rpc.Endpoint) {
-		srv.RouteCall(new(Math))
+		srv.Router().RouteCall(new(Math))
 	}})
 	c, err := net.Dial("tcp", p.addr)
 	if err != nil {
@@ -57,7 +57,7 @@ func TestReadTimeout(t *testing.T) {
 func TestPushContextEndsWithSession(t *testing.T) {
 	started, ended := make(chan struct{}), make(chan error, 1)
 	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
-		srv.HandlePush("/long", rpc.PushFunc(func(c *rpc.PushCtx, _ *struct{}) error {
+		srv.Router().HandlePush("/long", rpc.PushFunc(func(c *rpc.PushCtx, _ *struct{}) error {
 			close(started)
 			<-c.Context().Done()
 			ended <- c.Context().Err()

@@ -187,19 +187,19 @@ func serve(f *flags) error {
 // routeBench registers the benchmark's handlers: /bench/echo returns its
 // argument, /bench/usage the server's usage so far.
 func routeBench(ep *rpc.Endpoint) error {
-	err := ep.HandleCall("/bench/echo", rpc.CallFunc(func(_ *rpc.CallCtx, m *benchpb.BenchmarkMessage) (*benchpb.BenchmarkMessage, error) {
+	err := ep.Router().HandleCall("/bench/echo", rpc.CallFunc(func(_ *rpc.CallCtx, m *benchpb.BenchmarkMessage) (*benchpb.BenchmarkMessage, error) {
 		return m, nil
 	}))
 	if err != nil {
 		return err
 	}
-	err = ep.HandleCall("/bench/bytes", rpc.CallFunc(func(_ *rpc.CallCtx, b *[]byte) ([]byte, error) {
+	err = ep.Router().HandleCall("/bench/bytes", rpc.CallFunc(func(_ *rpc.CallCtx, b *[]byte) ([]byte, error) {
 		return *b, nil
 	}))
 	if err != nil {
 		return err
 	}
-	return ep.HandleCall("/bench/usage", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (loadgen.Usage, error) {
+	return ep.Router().HandleCall("/bench/usage", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (loadgen.Usage, error) {
 		return loadgen.Self(), nil
 	}))
 }

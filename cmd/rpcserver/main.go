@@ -94,7 +94,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if _, err := ep.RouteCall(new(Math)); err != nil {
+	if _, err := ep.Router().RouteCall(new(Math)); err != nil {
 		return err
 	}
 

@@ -41,7 +41,7 @@ func testCallMetadata(t *testing.T, env Env) {
 func testPushToServer(t *testing.T, env Env) {
 	got := make(chan string, 1)
 	srv := startServer(t, env, rpc.Config{}, nil, env.Addr(t), func(ep *rpc.Endpoint) {
-		err := ep.HandlePush("/note/add", rpc.PushFunc(func(ctx *rpc.PushCtx, s *string) error {
+		err := ep.Router().HandlePush("/note/add", rpc.PushFunc(func(ctx *rpc.PushCtx, s *string) error {
 			got <- *s + "/" + ctx.PeekMeta("k")
 			return nil
 		}))
@@ -85,7 +85,7 @@ func testServerPushesClient(t *testing.T, env Env) {
 	got := make(chan string, 2)
 	srv := startServer(t, env, rpc.Config{}, nil, env.Addr(t), registerServices)
 	cli := newClient(t, env, rpc.Config{}, func(ep *rpc.Endpoint) {
-		err := ep.HandlePush("/news", rpc.PushFunc(func(_ *rpc.PushCtx, s *string) error {
+		err := ep.Router().HandlePush("/news", rpc.PushFunc(func(_ *rpc.PushCtx, s *string) error {
 			got <- *s
 			return nil
 		}))
@@ -143,8 +143,8 @@ func testErrors(t *testing.T, env Env) {
 		t.Errorf("user status: %v", err)
 	}
 	err = sess.Call(ctx, "/echo/panic", struct{}{}, nil)
-	if rpc.CodeOf(err) != rpc.CodePanic || !strings.Contains(err.Error(), "boom") {
-		t.Errorf("panic: %v", err)
+	if rpc.CodeOf(err) != rpc.CodePanic || strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), "panic_id") {
+		t.Errorf("panic: %v (want CodePanic, an id, and not the panic's text)", err)
 	}
 	err = sess.Call(ctx, "/math/add", "not a list", nil)
 	if rpc.CodeOf(err) != rpc.CodeCodec {

@@ -46,7 +46,7 @@ func serveChild(t *testing.T, env Env) {
 		os.Exit(2)
 	}
 	registerServices(ep)
-	err = ep.HandleCall("/hang", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
+	err = ep.Router().HandleCall("/hang", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
 		report("hanging")
 		<-c.Context().Done()
 		return 0, nil

@@ -44,7 +44,7 @@ func testCallerCancel(t *testing.T, env Env) {
 	srv, _, sess := pair(t, env)
 	ended := make(chan error, 1)
 	started := make(chan struct{})
-	if err := srv.ep.HandleCall("/block", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
+	if err := srv.ep.Router().HandleCall("/block", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
 		close(started)
 		<-c.Context().Done()
 		ended <- c.Context().Err()
@@ -82,7 +82,7 @@ func testTooLarge(t *testing.T, env Env) {
 func testServerVanishes(t *testing.T, env Env) {
 	srv, _, sess := pair(t, env)
 	started := make(chan struct{})
-	if err := srv.ep.HandleCall("/hang", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
+	if err := srv.ep.Router().HandleCall("/hang", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
 		close(started)
 		<-c.Context().Done()
 		return 0, nil

@@ -28,8 +28,8 @@ func (g *generation) setup(ep *rpc.Endpoint) {
 			panic(err)
 		}
 	}
-	must(ep.HandleCall("/who", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) { return g.name, nil })))
-	must(ep.HandleCall("/slow", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
+	must(ep.Router().HandleCall("/who", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) { return g.name, nil })))
+	must(ep.Router().HandleCall("/slow", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
 		g.started <- struct{}{}
 		<-g.release
 		return g.name + "-slow", nil

@@ -18,7 +18,7 @@ func (m *Math) Add(arg *[]int) (int, *rpc.Status) {
 	for _, a := range *arg {
 		r += a
 	}
-	m.SetMeta("author", m.PeekMeta("author"))
+	m.SetReplyMeta("author", m.PeekMeta("author"))
 	return r, nil
 }
 
@@ -56,8 +56,8 @@ func (e *Echo) Fail(ctx *rpc.CallCtx, code *int) (int, error) {
 func (e *Echo) Panic(ctx *rpc.CallCtx, _ *struct{}) (int, error) { panic(errors.New("boom")) }
 
 func registerServices(ep *rpc.Endpoint) {
-	mustRoute(ep.RouteCall(new(Math)))
-	mustRoute(ep.RouteCall(&Echo{}))
+	mustRoute(ep.Router().RouteCall(new(Math)))
+	mustRoute(ep.Router().RouteCall(&Echo{}))
 }
 
 // The client side has its own services, for calls from the server.
@@ -67,7 +67,7 @@ type Client struct{}
 func (Client) Hello(ctx *rpc.CallCtx, name *string) (string, error) { return "hello " + *name, nil }
 
 func registerClientServices(ep *rpc.Endpoint) {
-	mustRoute(ep.RouteCall(&Client{}))
+	mustRoute(ep.Router().RouteCall(&Client{}))
 }
 
 func mustRoute(_ []string, err error) {

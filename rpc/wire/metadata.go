@@ -1,5 +1,7 @@
 package wire
 
+import "slices"
+
 // Metadata holds the key/value pairs a message carries. Keys are
 // case-sensitive. Set keeps a key unique; a decoded message may repeat one,
 // and then Get returns the first value. The zero value is empty and ready
@@ -82,3 +84,14 @@ func (md *Metadata) Map() map[string]string {
 // Append adds a pair without looking for an existing key, so that decoding
 // n pairs costs O(n).
 func (md *Metadata) Append(key, value string) { md.kv = append(md.kv, key, value) }
+
+// Keys returns the keys, in order, each once.
+func (md *Metadata) Keys() []string {
+	out := make([]string, 0, md.Len())
+	for i := 0; i < len(md.kv); i += 2 {
+		if !slices.Contains(out, md.kv[i]) {
+			out = append(out, md.kv[i])
+		}
+	}
+	return out
+}

@@ -25,7 +25,7 @@ func serve(t *testing.T, cfg kcp.Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ep.HandleCall("/math/add", rpc.CallFunc(func(_ *rpc.CallCtx, xs *[]int) (int, error) {
+	err = ep.Router().HandleCall("/math/add", rpc.CallFunc(func(_ *rpc.CallCtx, xs *[]int) (int, error) {
 		sum := 0
 		for _, x := range *xs {
 			sum += x

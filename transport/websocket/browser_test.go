@@ -113,7 +113,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ep.HandleCall("/math/add", rpc.CallFunc(func(_ *rpc.CallCtx, arg *[]int) (int, error) {
+	err = ep.Router().HandleCall("/math/add", rpc.CallFunc(func(_ *rpc.CallCtx, arg *[]int) (int, error) {
 		sum := 0
 		for _, n := range *arg {
 			sum += n

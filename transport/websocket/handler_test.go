@@ -24,7 +24,7 @@ func newEndpoint(t *testing.T, cfg rpc.Config) *rpc.Endpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ep.RouteCall(new(rpctest.Math)); err != nil {
+	if _, err := ep.Router().RouteCall(new(rpctest.Math)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ep.Close() })

@@ -24,7 +24,7 @@ func TestDmicroCancelOverHTTP(t *testing.T) {
 	leakcheck.Check(t)
 	s := startServer(t)
 	started, ended := make(chan struct{}), make(chan error, 1)
-	if err := s.ep.HandleCall("/block", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
+	if err := s.ep.Router().HandleCall("/block", rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (int, error) {
 		close(started)
 		<-c.Context().Done()
 		ended <- c.Context().Err()
@@ -85,7 +85,7 @@ func TestPlainClientsAndTheGoAwayInterim(t *testing.T) {
 			}
 			s := startServer(t)
 			started, release := make(chan struct{}), make(chan struct{})
-			if err := s.ep.HandleCall("/held", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
+			if err := s.ep.Router().HandleCall("/held", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
 				close(started)
 				<-release
 				return "held", nil
@@ -161,7 +161,7 @@ func TestClientShutdownOverHTTP(t *testing.T) {
 	}
 	defer cli.Close()
 	inServer, releaseServer := make(chan struct{}), make(chan struct{})
-	if err := s.ep.HandleCall("/held", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
+	if err := s.ep.Router().HandleCall("/held", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
 		close(inServer)
 		<-releaseServer
 		return "held", nil
@@ -169,7 +169,7 @@ func TestClientShutdownOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	inClient, releaseClient := make(chan struct{}), make(chan struct{})
-	if err := cli.HandleCall("/client/slow", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
+	if err := cli.Router().HandleCall("/client/slow", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
 		close(inClient)
 		<-releaseClient
 		return "client-slow", nil

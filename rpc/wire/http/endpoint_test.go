@@ -58,17 +58,17 @@ func startServer(t *testing.T, formats ...wire.Format) *testServer {
 			t.Fatal(err)
 		}
 	}
-	must(ep.HandleCall("/math/add", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *[]int) (int, error) {
+	must(ep.Router().HandleCall("/math/add", rpc.CallFunc(func(ctx *rpc.CallCtx, arg *[]int) (int, error) {
 		sum := 0
 		for _, n := range *arg {
 			sum += n
 		}
 		if a := ctx.PeekMeta("author"); a != "" {
-			ctx.SetMeta("author", a)
+			ctx.SetReplyMeta("author", a)
 		}
 		return sum, nil
 	})))
-	must(ep.HandleCall("/pipe/wait", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (string, error) {
+	must(ep.Router().HandleCall("/pipe/wait", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (string, error) {
 		select {
 		case <-s.release:
 			return "waited", nil
@@ -76,30 +76,30 @@ func startServer(t *testing.T, formats ...wire.Format) *testServer {
 			return "", ctx.Context().Err()
 		}
 	})))
-	must(ep.HandleCall("/pipe/go", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
+	must(ep.Router().HandleCall("/pipe/go", rpc.CallFunc(func(*rpc.CallCtx, *struct{}) (string, error) {
 		select {
 		case s.release <- struct{}{}:
 		default:
 		}
 		return "went", nil
 	})))
-	must(ep.HandleCall("/deadline", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (int64, error) {
+	must(ep.Router().HandleCall("/deadline", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (int64, error) {
 		dl, ok := ctx.Context().Deadline()
 		if !ok {
 			return 0, nil
 		}
 		return int64(time.Until(dl)), nil
 	})))
-	must(ep.HandleCall("/fail", rpc.CallFunc(func(_ *rpc.CallCtx, code *int) (int, error) {
+	must(ep.Router().HandleCall("/fail", rpc.CallFunc(func(_ *rpc.CallCtx, code *int) (int, error) {
 		return 0, rpc.NewStatus(rpc.Code(*code), "asked to fail")
 	})))
-	must(ep.HandleCall("/q", rpc.CallFunc(func(_ *rpc.CallCtx, arg *struct {
+	must(ep.Router().HandleCall("/q", rpc.CallFunc(func(_ *rpc.CallCtx, arg *struct {
 		A int `form:"a"`
 		B int `form:"b"`
 	}) (int, error) {
 		return arg.A + arg.B, nil
 	})))
-	must(ep.HandlePush("/note", rpc.PushFunc(func(_ *rpc.PushCtx, s2 *string) error {
+	must(ep.Router().HandlePush("/note", rpc.PushFunc(func(_ *rpc.PushCtx, s2 *string) error {
 		s.notes <- *s2
 		return nil
 	})))
@@ -472,7 +472,7 @@ func TestDmicroOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	if err := cli.HandleCall("/client/hello", rpc.CallFunc(func(_ *rpc.CallCtx, who *string) (string, error) {
+	if err := cli.Router().HandleCall("/client/hello", rpc.CallFunc(func(_ *rpc.CallCtx, who *string) (string, error) {
 		return "hello " + *who, nil
 	})); err != nil {
 		t.Fatal(err)
