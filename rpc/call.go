@@ -295,15 +295,18 @@ func (c *Call) Err() error {
 }
 
 // AsyncCall starts a call and returns at once; the call runs in a goroutine
-// of its own until it finishes, ctx ends, or the session closes.
+// the endpoint owns until it finishes, ctx ends, or the session closes. On
+// an endpoint that is closed it fails at once with CodeConnClosed.
 func (s *Session) AsyncCall(ctx context.Context, method string, arg, reply any, opts ...CallOption) *Call {
 	call := &Call{Method: method, Arg: arg, Reply: reply, done: make(chan struct{})}
-	s.ep.wg.Add(1)
-	go func() {
-		defer s.ep.wg.Done()
+	started := s.ep.owner.start(func() {
 		defer close(call.done)
 		call.err = s.Call(ctx, method, arg, reply, opts...)
-	}()
+	})
+	if !started {
+		call.err = errEndpointClosed
+		close(call.done)
+	}
 	return call
 }
 

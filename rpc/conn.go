@@ -10,10 +10,6 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
-// ackGrace is how long a connection that sent a go-away waits for the
-// peer's ack before it treats the peer as one that will not send one.
-const ackGrace = 5 * time.Second
-
 // conn is one network connection of a session. A session keeps its conn
 // while the peer stays; a dialed session gets a new conn on each redial.
 // The conn owns two goroutines: its reader (readLoop) and its flusher.
@@ -43,13 +39,8 @@ type conn struct {
 	pushes  map[*inbound]struct{} // pushes being handled
 	active  atomic.Int64          // handlers running or waiting, calls and pushes
 
-	noNew      atomic.Bool // mirror of w.noNew for lock-free checks
-	acksPushes bool        // the framer wants every push answered (wire.PushAcker)
-	sentGoAway atomic.Bool
-	peerAway   atomic.Bool // the peer sent a go-away
-	peerAcked  atomic.Bool // the peer acked our go-away
-	ackExpired atomic.Bool // the peer did not ack within ackGrace
-	ackTimer   atomic.Pointer[time.Timer]
+	acksPushes bool  // the framer wants every push answered (wire.PushAcker)
+	drain      drain // going away; see drain.go
 
 	est         atomic.Bool   // the peer has sent a frame, or the connection outlived StableAfter
 	established chan struct{} // closed when est is set
@@ -118,7 +109,7 @@ func (c *conn) usable() bool {
 		return false
 	default:
 	}
-	return !c.noNew.Load()
+	return !c.drain.has(drainNoNew)
 }
 
 // fail closes the connection; err says why (nil: graceful). Pending calls
@@ -132,9 +123,7 @@ func (c *conn) fail(err *Status) {
 		c.closeErr = err
 		close(c.closed)
 		c.nc.Close()
-		if t := c.ackTimer.Load(); t != nil {
-			t.Stop()
-		}
+		c.drain.stopAckTimer()
 		reason := err
 		if reason == nil {
 			reason = NewStatus(CodeConnClosed, "connection closed")
@@ -209,46 +198,5 @@ func (c *conn) takePending(seq uint32) *outCall {
 // one handler of this side running. Its sender then writes its frame
 // itself, saving the switch to the flusher goroutine.
 func (c *conn) lone() bool { return c.npending.Load()+c.active.Load() <= 1 }
-
-// goAway tells the peer that this side starts no new work here, once.
-func (c *conn) goAway() {
-	if !c.sentGoAway.CompareAndSwap(false, true) {
-		return
-	}
-	c.ackTimer.Store(time.AfterFunc(ackGrace, func() {
-		c.ackExpired.Store(true)
-		c.maybeDrained()
-	}))
-	select {
-	case <-c.closed: // fail ran first and could not stop the timer
-		c.ackTimer.Load().Stop()
-	default:
-	}
-	c.w.sendControl(&wire.Message{Type: wire.TypeGoAway}, true)
-	c.maybeDrained()
-}
-
-// abort sends a connection error to the peer, then closes with st as the
-// reason once the error frame is written.
-func (c *conn) abort(st *Status) {
-	c.reason.CompareAndSwap(nil, st)
-	c.w.sendControl(&wire.Message{Type: wire.TypeGoAway, Code: int32(st.Code()), Error: st.Message()}, true)
-	c.w.closeWhenFlushed()
-}
-
-// maybeDrained closes the connection gracefully when a go-away went one way
-// or the other and nothing is in flight either way.
-func (c *conn) maybeDrained() {
-	away := c.peerAway.Load() || (c.sentGoAway.Load() && (c.peerAcked.Load() || c.ackExpired.Load()))
-	if !away || c.active.Load() > 0 {
-		return
-	}
-	c.pmu.Lock()
-	idle := len(c.pending) == 0
-	c.pmu.Unlock()
-	if idle {
-		c.w.closeWhenFlushed()
-	}
-}
 
 func newReader(nc net.Conn) *bufio.Reader { return bufio.NewReaderSize(nc, 32<<10) }

@@ -53,7 +53,7 @@ func (e *Endpoint) connect(ctx context.Context, s *Session, redial bool) (*conn,
 		nc.Close()
 		return nil, errEndpointClosed
 	}
-	if !s.install(c) || !e.goReader(c.readLoop) {
+	if !s.install(c) || !e.owner.startReader(c.readLoop) {
 		c.fail(errSessionClosed)
 		e.untrackConn(c)
 		return nil, errSessionClosed
@@ -69,7 +69,7 @@ func (e *Endpoint) goRedial(s *Session, cause *Status, goingAway bool) {
 	if !s.redialing.CompareAndSwap(false, true) {
 		return
 	}
-	if !e.goTracked(func() { e.redialLoop(s, cause, goingAway) }) {
+	if !e.owner.start(func() { e.redialLoop(s, cause, goingAway) }) {
 		s.redialing.Store(false)
 		s.closeFinal(errEndpointClosed)
 	}

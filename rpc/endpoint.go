@@ -39,11 +39,10 @@ type Endpoint struct {
 
 	ctx    context.Context // ends when the endpoint is closed
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // every goroutine the endpoint owns
+	owner  owner // starts the goroutines the endpoint owns; see owner.go
 
 	closing   atomic.Bool // Shutdown or Close began: no new sessions, no redials
 	mu        sync.Mutex
-	stopped   bool // Close ran: no new goroutines
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
 	noConns   chan struct{} // closed when conns becomes empty; made by waitNoConns
@@ -168,57 +167,16 @@ func (e *Endpoint) Broadcast(ctx context.Context, method string, arg any, opts .
 	return errors.Join(errs...)
 }
 
-// goTracked runs f in a goroutine the endpoint waits for on Close, unless
-// Close already ran.
-func (e *Endpoint) goTracked(f func()) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.stopped {
-		return false
-	}
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		f()
-	}()
-	return true
-}
-
-// goReader runs f, a connection's reader, in a goroutine the endpoint
-// waits for on Close, unless Close already ran. When f reports that the
-// reading moved to another goroutine, the goroutine leaves the WaitGroup
-// without counting down: the new reader did that for it, as from then on it
-// runs only a handler, which Close does not wait for.
-func (e *Endpoint) goReader(f func() (handedOff bool)) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.stopped {
-		return false
-	}
-	e.wg.Add(1)
-	go func() {
-		if !f() {
-			e.wg.Done()
-		}
-	}()
-	return true
-}
-
 // trackConn registers a live connection and starts its flusher goroutine,
 // unless Close already ran. The caller then runs or starts c.readLoop,
 // which untracks it at the end.
 func (e *Endpoint) trackConn(c *conn) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.stopped {
+	if !e.owner.start(c.w.loop) {
 		return false
 	}
 	e.conns[c] = struct{}{}
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		c.w.loop()
-	}()
 	return true
 }
 

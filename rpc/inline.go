@@ -40,19 +40,16 @@ func (c *conn) inline(in *inbound) (handedOff bool) {
 }
 
 // takeOver starts a new reader for a connection whose reader has been
-// running a handler for inlineBudget. The new reader claims the reading
-// only if the handler has not returned in the meantime; then it also takes
-// the old reader out of the endpoint's WaitGroup, for that goroutine now
-// runs only a handler (see goReader). If the endpoint is closing and starts
-// no goroutine, the handler's goroutine reads on when the handler returns.
+// running a handler for inlineBudget. The new reader claims the reading,
+// and the reader's place (see owner.go), only if the handler has not
+// returned in the meantime. If the endpoint is closing and starts no
+// goroutine, the handler's goroutine reads on when the handler returns.
 func (c *conn) takeOver() {
-	e := c.ep
-	e.goReader(func() bool {
+	c.ep.owner.takeOver(func() (took, passedOn bool) {
 		if !c.readerState.CompareAndSwap(readerInline, readerHandedOff) {
-			return false // the handler returned first and reads on
+			return false, false // the handler returned first and reads on
 		}
-		e.wg.Done() // the old reader's place
-		return c.readLoop()
+		return true, c.readLoop()
 	})
 }
 
@@ -67,5 +64,5 @@ func (c *conn) abandonInlineReader() {
 	}
 	c.s.connEnded(c, c.closeErr)
 	c.ep.untrackConn(c)
-	c.ep.wg.Done()
+	c.ep.owner.abandonReader()
 }

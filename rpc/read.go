@@ -21,11 +21,10 @@ func putWire(m *wire.Message) {
 }
 
 // readLoop reads frames until the connection ends, then tears it down. It
-// runs in the goroutine that accepted or dialed the connection, or in one of
-// its own; either way the endpoint's WaitGroup counts it (see goReader). It
-// reports whether the reading moved to another goroutine while this one ran
-// an inline handler: the new reader tears down at the end, and has already
-// released this goroutine's place in the WaitGroup.
+// runs in a goroutine that holds a reader's place (see owner.go). It
+// reports whether the reading, and the place, passed to another goroutine
+// while this one ran an inline handler: the new reader tears down at the
+// end.
 func (c *conn) readLoop() (handedOff bool) {
 	err := c.readFrames()
 	if err == errHandedOff {
@@ -83,7 +82,7 @@ func (c *conn) readFrames() (err *Status) {
 			c.onGoAway(m)
 			putWire(m)
 		case wire.TypeGoAwayAck:
-			c.peerAcked.Store(true)
+			c.drain.set(drainPeerAcked)
 			putWire(m)
 			c.maybeDrained()
 		default:
@@ -120,22 +119,6 @@ func (c *conn) awaitFrame() error {
 	}
 	c.inFrame = true
 	return nil
-}
-
-// peerFinished handles a clean end of an accepted session's stream: the
-// peer will send nothing more, so the session is closed at once (unlisted,
-// its calls to the peer failed, handler contexts ended, as net/http cancels
-// a request whose client went away), but the connection stays open until
-// the replies of handlers that still finish are written, for clients that
-// half-close after their last request.
-func (c *conn) peerFinished() {
-	c.w.stopNewWork()
-	c.s.retire()
-	c.failPending(NewStatus(CodeConnClosed, "peer closed the connection"))
-	c.cancelInbound(ErrPeerClosed)
-	c.peerAway.Store(true)
-	c.maybeDrained()
-	<-c.closed
 }
 
 // readError turns the error that ended reading into the close reason: nil
@@ -234,23 +217,6 @@ func (c *conn) onCancel(seq uint32, why Code) {
 	} else {
 		in.cancel(ErrCallerCanceled)
 	}
-}
-
-// onGoAway handles the peer's go-away: a connection error closes; a graceful
-// one stops new work here, acks, and moves a dialed session to a new
-// connection.
-func (c *conn) onGoAway(m *wire.Message) {
-	if m.Code != 0 {
-		st := statusFromWire(m.Code, m.Error)
-		c.ep.log.Warn("rpc: peer closed the connection with an error", "remote", c.remote(), "err", st.Error())
-		c.reason.CompareAndSwap(nil, st)
-		c.fail(st)
-		return
-	}
-	c.peerAway.Store(true)
-	c.w.sendControl(&wire.Message{Type: wire.TypeGoAwayAck}, true)
-	c.s.peerGoingAway(c)
-	c.maybeDrained()
 }
 
 func (c *conn) remote() string {

@@ -66,7 +66,7 @@ func (e *Endpoint) Serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
-		if !e.goReader(func() bool { return e.serveConn(nc) }) {
+		if !e.owner.startReader(func() bool { return e.serveConn(nc) }) {
 			nc.Close()
 			return ErrServerClosed
 		}
@@ -137,7 +137,7 @@ func (e *Endpoint) ServeConn(nc net.Conn) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !e.goReader(c.readLoop) {
+	if !e.owner.startReader(c.readLoop) {
 		c.fail(errEndpointClosed)
 		c.s.closeFinal(errEndpointClosed)
 		return nil, errEndpointClosed

@@ -71,8 +71,8 @@ func (e *Endpoint) beginClosing() {
 // goroutines, and runs the AfterCloseEndpoint hooks.
 func (e *Endpoint) finishClose(err error) error {
 	e.closeOnce.Do(func() {
+		e.owner.stop()
 		e.mu.Lock()
-		e.stopped = true
 		conns := make([]*conn, 0, len(e.conns))
 		for c := range e.conns {
 			conns = append(conns, c)
@@ -87,7 +87,7 @@ func (e *Endpoint) finishClose(err error) error {
 		}
 		e.cancel()
 		e.workers.close()
-		e.wg.Wait()
+		e.owner.wait()
 		e.closeErr = err
 		if herr := run(e.plugins.afterCloseEndpoint, func(h AfterCloseEndpointHook) error { return h.AfterCloseEndpoint(e, err) }); herr != nil {
 			e.closeErr = errors.Join(err, herr)

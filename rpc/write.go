@@ -34,7 +34,7 @@ type writer struct {
 	spare   []byte
 	busy    bool  // the flusher owns the queue until it is empty
 	err     error // the first write error; the connection is closing
-	noNew   bool  // no new calls or pushes: a go-away went one way or the other
+	noNew   bool  // drainNoNew, set under mu so that no call is queued after a go-away
 	closing bool  // close the connection once the queue is empty
 	room    chan struct{}
 
@@ -103,7 +103,7 @@ func (w *writer) sendControl(m *wire.Message, setNoNew bool) {
 	defer w.mu.Unlock()
 	if setNoNew {
 		w.noNew = true
-		w.c.noNew.Store(true)
+		w.c.drain.set(drainNoNew)
 	}
 	if w.err != nil || len(w.buf) >= w.queueLimit() {
 		return
@@ -131,7 +131,7 @@ func (w *writer) stopNewWork() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.noNew = true
-	w.c.noNew.Store(true)
+	w.c.drain.set(drainNoNew)
 }
 
 // closeWhenFlushed closes the connection gracefully once every queued frame
