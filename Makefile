@@ -10,6 +10,8 @@ BIN      := bin
 
 # COMPAT is the comparison module (its own go.mod: gRPC-go lives there only).
 COMPAT := internal/compat/bench
+# STATICCHECK runs as a pinned tool, never a module dependency.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,8 +29,10 @@ test: vet ## vet, then every test with the race detector, the comparison module'
 race: ## every test with the race detector, three times, to shake out flakes
 	$(GO) test -race -shuffle=on -count=3 -timeout 30m ./...
 
-lint: vet tidy-check ## vet, gofmt and go.mod checks
+lint: vet tidy-check ## vet, gofmt, staticcheck and go.mod checks, both modules
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
+	cd $(COMPAT) && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
 
 fmt: ## gofmt every file
 	gofmt -w $$(git ls-files '*.go')

@@ -53,8 +53,9 @@ type formQuery struct {
 	Stamp    formStamp
 	Skipped  string `form:"-"`
 	Untagged string
-	hidden   string
-	Ch       chan int `form:"-"` // unsupported, but skipped
+	//lint:ignore U1000 an unexported field the codec must skip
+	hidden string
+	Ch     chan int `form:"-"` // unsupported, but skipped
 }
 
 func TestFormRoundTrip(t *testing.T) {

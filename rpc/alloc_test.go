@@ -1,6 +1,7 @@
 package rpc_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/dmicro-go/dmicro/rpc"
@@ -15,7 +16,29 @@ func TestCallAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's sync.Pool drops items at random")
 	}
-	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
+	t.Run("no interceptor", func(t *testing.T) { testCallAllocations(t, nil, nil) })
+	// Interceptors are chained once, when the endpoint and the route are
+	// made: a pass-through one on each side costs no allocation per call.
+	t.Run("an interceptor each side", func(t *testing.T) {
+		testCallAllocations(t, []rpc.Plugin{passThrough{}}, []rpc.Plugin{passThrough{}})
+	})
+}
+
+// passThrough is an interceptor on both sides that only calls next.
+type passThrough struct{}
+
+func (passThrough) Name() string { return "pass-through" }
+
+func (passThrough) InterceptHandler(next rpc.HandlerFunc) rpc.HandlerFunc {
+	return func(ctx context.Context, m *rpc.Message) (any, error) { return next(ctx, m) }
+}
+
+func (passThrough) InterceptCall(next rpc.InvokeFunc) rpc.InvokeFunc {
+	return func(ctx context.Context, m *rpc.Message, reply any) error { return next(ctx, m, reply) }
+}
+
+func testCallAllocations(t *testing.T, srvPlug, cliPlug []rpc.Plugin) {
+	p := newPair(t, pairOptions{srvPlug: srvPlug, cliPlug: cliPlug, setup: func(srv *rpc.Endpoint) {
 		err := srv.Router().SetUnknownCall(func(c *rpc.CallCtx) (any, error) {
 			return rpc.Raw{Codec: c.BodyCodec(), Data: c.RawBody()}, nil
 		})

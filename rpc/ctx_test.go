@@ -12,7 +12,6 @@ import (
 // ctxEnd is what a handler saw of its context's end.
 type ctxEnd struct {
 	err, cause error
-	deadline   bool
 }
 
 // TestHandlerContextKeepsGosContract: a handler's context ends with exactly

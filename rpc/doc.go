@@ -25,7 +25,9 @@
 //
 // # Routing and naming
 //
-// Struct methods register with RouteCall and RoutePush, functions with
+// Handlers register on the endpoint's [Router] (Endpoint.Router), or on a
+// group of it made with [Router.Group] (the seed's SubRoute). Struct
+// methods register with RouteCall and RoutePush, functions with
 // RouteCallFunc and RoutePushFunc, typed functions without reflection with
 // HandleCall(path, CallFunc(fn)). Handlers take the context first:
 //
@@ -54,12 +56,16 @@
 // deadline the peer reported. Handlers return any error; the endpoint
 // converts it with [StatusOf] and sends its code and message.
 //
-// # Deadlines
+// # Deadlines and the handler's context
 //
 // The caller's deadline travels with the call as the time left. The
-// handler's context ends at it, when the caller cancels (the caller sends a
-// cancel), when the session ends, and when the handler returns. A call whose
-// deadline passed while it waited for a handler slot is answered
+// handler's context ([CallCtx.Context]) ends at it, when the caller cancels
+// (the caller sends a cancel), when the connection ends, and when the
+// handler returns. As Go's contracts say, its Err is then exactly
+// context.DeadlineExceeded or context.Canceled; context.Cause tells which
+// of [ErrCallerDeadline], [ErrCallerCanceled], [ErrConnClosed],
+// [ErrPeerClosed] and [ErrHandlerReturned] ended it. A call whose deadline
+// passed while it waited for a handler slot is answered
 // CodeDeadlineExceeded without running.
 //
 // # Bounded work
@@ -89,14 +95,35 @@
 // AfterNewEndpoint, AfterRoute, AfterListen, BeforeCloseEndpoint,
 // AfterCloseEndpoint. See [Plugin] for what a hook's error does.
 //
+// # Interceptors
+//
+// For logic around a whole call a plugin may instead wrap it: a
+// [HandlerInterceptor] wraps the handlers of the calls and pushes the
+// endpoint receives (next runs the handler; the context it passes to next
+// is the one the handler sees, so an auth plugin puts the caller's
+// identity there), and a [CallInterceptor] wraps the calls and pushes it
+// sends (next encodes, sends and waits; it may add metadata, retry, or
+// answer without sending). Either may return without calling next, and its
+// error is the call's result. Chains are built once, when an endpoint or a
+// route is made: an endpoint without interceptors pays nothing per call,
+// and a pass-through interceptor no allocation.
+//
 // # The call path
 //
 // Each connection has one reader goroutine and a write queue: frames from
-// many goroutines are appended to one buffer and written together, by the
-// first sender that finds no write in progress or, under load, by the
-// connection's flusher goroutine. Frames and calls come from pools; a call
-// allocates little beyond what its codec needs. Handlers run in goroutines
-// of their own.
+// many goroutines are appended to one buffer and written together, by a
+// sender with nothing else in flight or, under load, by the connection's
+// flusher goroutine. Handlers run on a pool of workers (a call starts no
+// goroutine); a lone call's handler runs in the reader's own goroutine,
+// and a new reader takes over if it runs long. Frames and calls come from
+// pools; a call allocates little beyond what its codec needs.
+//
+// # Goroutines
+//
+// An endpoint owns these goroutines, and no others: each
+// connection's reader and flusher, each session's redial loop, each
+// AsyncCall; Close waits for them. Handlers are not waited for: they may
+// outlive Close, and their contexts tell them to stop.
 //
 // # Concurrency
 //

@@ -8,10 +8,9 @@ import (
 
 // hub holds an endpoint's live sessions by id.
 type hub struct {
-	mu    sync.RWMutex
-	m     map[string]*Session
-	n     uint64
-	empty chan struct{} // closed when the hub becomes empty; made by waitEmpty
+	mu sync.RWMutex
+	m  map[string]*Session
+	n  uint64
 }
 
 // add stores s under id, or under id#n when id is empty or taken.
@@ -40,10 +39,6 @@ func (h *hub) remove(s *Session) {
 	defer h.mu.Unlock()
 	if h.m[s.id] == s {
 		delete(h.m, s.id)
-	}
-	if len(h.m) == 0 && h.empty != nil {
-		close(h.empty)
-		h.empty = nil
 	}
 }
 
@@ -85,17 +80,4 @@ func (h *hub) all() []*Session {
 		out = append(out, s)
 	}
 	return out
-}
-
-// waitEmpty returns a channel closed once the hub holds no session.
-func (h *hub) waitEmpty() <-chan struct{} {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.m) == 0 {
-		return closedChan
-	}
-	if h.empty == nil {
-		h.empty = make(chan struct{})
-	}
-	return h.empty
 }

@@ -648,7 +648,8 @@ func TestNewSelfSigned(t *testing.T) {
 					t.Errorf("Verify for %s: %v", name, err)
 				}
 			}
-			if s.ServerConfig() == s.ServerConfig() || s.ClientConfig() == s.ClientConfig() {
+			srv1, srv2, cli1, cli2 := s.ServerConfig(), s.ServerConfig(), s.ClientConfig(), s.ClientConfig()
+			if srv1 == srv2 || cli1 == cli2 {
 				t.Error("configs are shared between calls, want new ones")
 			}
 			if s.ClientConfig().ServerName != "" {

@@ -23,9 +23,7 @@ func (m *Math) Add(arg *[]int) (int, *rpc.Status) {
 }
 
 // Echo is a service in the context-first form.
-type Echo struct {
-	pushes chan string
-}
+type Echo struct{}
 
 // Say returns its argument.
 func (e *Echo) Say(ctx *rpc.CallCtx, arg *string) (string, error) { return *arg, nil }

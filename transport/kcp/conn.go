@@ -58,6 +58,7 @@ var _ net.Conn = (*conn)(nil)
 // newConn makes the conn of sess, configured by cfg, and starts its
 // keep-alive.
 func newConn(sess *kcpgo.UDPSession, cfg *settings, server bool, release func()) *conn {
+	//lint:ignore SA1019 kcp-go marks the setter deprecated but has no other way to turn stream mode on
 	sess.SetStreamMode(true)
 	sess.SetNoDelay(cfg.NoDelay, int(cfg.Interval/time.Millisecond), cfg.Resend, cfg.NoCongestion)
 	sess.SetWindowSize(cfg.SendWindow, cfg.ReceiveWindow)

@@ -92,8 +92,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 // Write writes to the stream. It returns once the stream has taken the
 // data, which QUIC then delivers in order; Close does not lose it.
 func (c *Conn) Write(p []byte) (int, error) {
-	st, err := c.streamFor("write")
-	if err != nil {
+	if _, err := c.streamFor("write"); err != nil {
 		return 0, err
 	}
 	c.wmu.Lock()
@@ -101,7 +100,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if c.isClosed() {
 		return 0, closedError("write")
 	}
-	st = c.stream.Load() // a 0-RTT switch may have replaced it
+	st := c.stream.Load() // the stream now: a 0-RTT switch may have replaced the one streamFor saw
 	recorded := c.recording
 	if recorded {
 		c.replay = append(c.replay, p...)
