@@ -27,10 +27,6 @@ type Options struct {
 	// Client is true on the side that dialed. Formats whose requests and
 	// responses differ on the wire (http) need it; the others ignore it.
 	Client bool
-	// Interim, when set, queues bytes for the wire in order with the
-	// frames already queued, from the reading side: HTTP's "100 Continue".
-	// It never blocks and may drop the bytes if the connection is closing.
-	Interim func(b []byte)
 }
 
 // Limit returns the effective frame size limit.
@@ -84,6 +80,19 @@ const (
 // push is accepted for handling, or with a Code when it is refused.
 type PushAcker interface {
 	AcksPushes() bool
+}
+
+// InterimWriter is implemented by framers that must write bytes of their
+// own between frames, in order with the frames queued, from the reading
+// side: HTTP's interim 1xx responses ("100 Continue") and the answers to
+// its control requests. The rpc layer calls SetInterim once, right after
+// NewFramer and before the first ReadMessage, with a function that queues
+// bytes for the wire after the frames already queued; it never blocks and
+// may drop the bytes when the connection is closing. A framer that is
+// never given one writes those bytes with the next frame instead, or not
+// at all where they would come too late (see the format's documentation).
+type InterimWriter interface {
+	SetInterim(send func(b []byte))
 }
 
 // Sentinel errors of every format.

@@ -56,8 +56,8 @@ func (t Type) Valid() bool { return t >= TypeCall && t <= TypeGoAwayAck }
 // Message is one frame's content, independent of the format that carries it.
 //
 // A Message read by a [Framer] may hold a pooled buffer that Body points
-// into; [Message.Release] gives it back. A Message is not safe for
-// concurrent use.
+// into (see [Message.AllocBody]); [Message.Release] gives it back. A
+// Message is not safe for concurrent use.
 type Message struct {
 	Type Type
 	// Seq pairs a call with its reply and cancel. Pushes and go-aways may
@@ -77,10 +77,11 @@ type Message struct {
 	Meta Metadata
 	// Codec is the id of the codec that encoded Body; zero when there is no body.
 	Codec byte
-	// Accept is, on a call read from a format that carries it (HTTP's
-	// Accept header), the codec id the caller wants the reply in; zero means
-	// the call's own codec. Formats that do not carry it ignore it.
-	Accept byte
+	// ReplyCodec is, on a call, the id of the codec the caller asks the
+	// reply to be encoded in; zero means the call's own codec. A format
+	// that can carry it sets it on the calls it reads (http, from the
+	// Accept header); the others leave it zero and do not write it.
+	ReplyCodec byte
 	// Filters lists the transfer filters applied to Body, in the order they
 	// were applied; the receiver undoes them in reverse.
 	Filters []byte
@@ -90,11 +91,40 @@ type Message struct {
 	buf *[]byte
 }
 
-// Hold makes m the owner of buf, a slice from the frame pool that m.Body
-// points into, so that [Message.Release] can return it. Framers call it.
-func (m *Message) Hold(buf *[]byte) {
+// AllocBody returns a slice of length n from the frame pool, for a framer
+// to read a frame or a body into, and makes m its owner: [Message.Release]
+// and [Message.Reset] give it back, after which nothing may use it. A
+// buffer that m held before is given back first, and Body, which may point
+// into it, is set to nil: the framer sets Body to the part of the slice
+// that is the body.
+func (m *Message) AllocBody(n int) []byte {
 	m.Release()
-	m.buf = buf
+	m.buf = bufpool.Get(n)
+	return *m.buf
+}
+
+// GrowBody is [Message.AllocBody] for a body whose size is learnt as it is
+// read (HTTP's chunked encoding): it returns a slice of length n that
+// starts with the bytes of the slice the last AllocBody or GrowBody
+// returned, as many as fit (bytes written past that slice's length may be
+// lost). They stay where they are when the buffer's capacity allows;
+// otherwise they are copied to a larger buffer from the pool and the old
+// one is given back. Either way Body is set to nil. With no buffer held,
+// GrowBody is AllocBody.
+func (m *Message) GrowBody(n int) []byte {
+	m.Body = nil
+	switch {
+	case m.buf == nil:
+		m.buf = bufpool.Get(n)
+	case n <= cap(*m.buf):
+		*m.buf = (*m.buf)[:n]
+	default:
+		nb := bufpool.Get(n)
+		copy(*nb, *m.buf)
+		bufpool.Put(m.buf)
+		m.buf = nb
+	}
+	return *m.buf
 }
 
 // Release returns the buffer m holds, if any, to the frame pool. Body must

@@ -4,7 +4,6 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
@@ -30,12 +29,11 @@ func (f *framer) readBody(m *wire.Message, store bool) ([]byte, error) {
 		if !store {
 			return nil, f.discard(n)
 		}
-		buf := bufpool.Get(n)
-		m.Hold(buf) // the caller's Reset or Release gives it back, even on error
-		if _, err := io.ReadFull(f.r, *buf); err != nil {
+		buf := m.AllocBody(n) // the caller's Reset or Release gives it back, even on error
+		if _, err := io.ReadFull(f.r, buf); err != nil {
 			return nil, unexpected(err)
 		}
-		return *buf, nil
+		return buf, nil
 	}
 	return nil, nil
 }
@@ -43,7 +41,7 @@ func (f *framer) readBody(m *wire.Message, store bool) ([]byte, error) {
 // readToEOF reads a body that lasts until the stream ends (a response
 // without Content-Length or chunked framing), up to the limit.
 func (f *framer) readToEOF(m *wire.Message, store bool) ([]byte, error) {
-	var buf *[]byte
+	var buf []byte
 	n := 0
 	for {
 		if _, err := f.r.Peek(1); err != nil {
@@ -57,38 +55,31 @@ func (f *framer) readToEOF(m *wire.Message, store bool) ([]byte, error) {
 			return nil, tooLarge(statusTooLarge, wrapTooLarge("http: body over the limit of "+strconv.Itoa(f.limit)+" bytes"))
 		}
 		if store {
-			buf = f.grow(m, buf, n, n+k)
-			f.r.Read((*buf)[n : n+k]) // buffered: reads all k bytes
+			buf = f.grow(m, buf, n+k)
+			f.r.Read(buf[n : n+k]) // buffered: reads all k bytes
 		} else {
 			f.r.Discard(k)
 		}
 		n += k
 	}
 	if buf == nil {
-		return nil, nil
+		return nil, nil // skipped, or empty
 	}
-	*buf = (*buf)[:n]
-	return *buf, nil
+	return buf[:n], nil
 }
 
-// grow returns a pooled buffer that m holds, with room for need bytes and
-// the first n bytes of buf, and whose length is its capacity.
-func (f *framer) grow(m *wire.Message, buf *[]byte, n, need int) *[]byte {
-	if buf != nil && need <= cap(*buf) {
-		*buf = (*buf)[:cap(*buf)]
+// grow returns buf, the body read so far into a pooled buffer that m
+// holds, with room for need bytes in all: buf itself when it has the room,
+// else a larger buffer m holds instead, with buf's bytes, at least twice as
+// large unless the limit says otherwise.
+func (f *framer) grow(m *wire.Message, buf []byte, need int) []byte {
+	switch {
+	case need <= len(buf):
 		return buf
+	case buf == nil:
+		return m.AllocBody(need)
 	}
-	size := need
-	if buf != nil {
-		size = max(need, min(2*cap(*buf), f.limit))
-	}
-	nb := bufpool.Get(size)
-	*nb = (*nb)[:cap(*nb)]
-	if buf != nil {
-		copy(*nb, (*buf)[:n])
-	}
-	m.Hold(nb) // gives the old buffer back
-	return nb
+	return m.GrowBody(max(need, min(2*len(buf), f.limit)))
 }
 
 // discard skips n bytes of the stream without storing them.

@@ -14,7 +14,7 @@ import (
 // as a chunk size says so, without reading further; broken framing a 400
 // failure.
 func (f *framer) readChunked(m *wire.Message, store bool) ([]byte, error) {
-	var buf *[]byte
+	var buf []byte
 	n := 0
 	for {
 		f.h.size = 0 // each framing line is bounded alone
@@ -34,8 +34,8 @@ func (f *framer) readChunked(m *wire.Message, store bool) ([]byte, error) {
 		}
 		k := int(size)
 		if store {
-			buf = f.grow(m, buf, n, n+k)
-			if _, err := io.ReadFull(f.r, (*buf)[n:n+k]); err != nil {
+			buf = f.grow(m, buf, n+k)
+			if _, err := io.ReadFull(f.r, buf[n:n+k]); err != nil {
 				return nil, unexpected(err)
 			}
 		} else if err := f.discard(k); err != nil {
@@ -54,10 +54,9 @@ func (f *framer) readChunked(m *wire.Message, store bool) ([]byte, error) {
 		return nil, err
 	}
 	if buf == nil {
-		return nil, nil
+		return nil, nil // skipped, or empty
 	}
-	*buf = (*buf)[:n]
-	return *buf, nil
+	return buf[:n], nil
 }
 
 // readTrailer skips the trailer lines of a chunked body, up to the empty

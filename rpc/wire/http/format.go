@@ -24,10 +24,6 @@ const (
 	// maxBufferedFactor times the size limit caps the bytes of responses
 	// held in the reorder buffer before the framer stops reading.
 	maxBufferedFactor = 8
-	// maxCachedMethods and maxCachedMethodLen bound the per-connection
-	// cache of interned method names.
-	maxCachedMethods   = 256
-	maxCachedMethodLen = 256
 )
 
 // Format is the HTTP/1.1 format. Its zero value is ready to use: it accepts
@@ -58,20 +54,19 @@ func (Format) Name() string { return "http" }
 
 // NewFramer returns a framer that reads HTTP/1.1 requests and responses
 // from r and refuses bodies larger than opts.Limit() in both directions.
-// It queues the responses it makes itself ("100 Continue", the 204 to a
-// cancel) through opts.Interim when it is set. It tells requests from
-// responses by their first line, on either side; opts.Client only decides
-// how a go-away is written (see AppendMessage).
+// It is a [wire.InterimWriter]: it queues the responses it makes itself
+// ("100 Continue", the 204 to a cancel) through the function given to
+// SetInterim. It tells requests from responses by their first line, on
+// either side; opts.Client only decides how a go-away is written (see
+// AppendMessage).
 func (ft Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 	return &framer{
 		r:        r,
 		limit:    opts.Limit(),
 		client:   opts.Client,
-		interim:  opts.Interim,
 		get:      ft.GetMethods,
 		rpcPath:  ft.JSONRPCPath,
 		rpcProto: ft.JSONRPC,
-		methods:  make(map[string]string),
 		h:        head{contentLength: -1, codecHdr: -1},
 	}
 }
@@ -84,8 +79,8 @@ func (ft Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 type framer struct {
 	r        *bufio.Reader
 	limit    int
-	client   bool // this side dialed: a go-away is its last request
-	interim  func([]byte)
+	client   bool         // this side dialed: a go-away is its last request
+	interim  func([]byte) // set by SetInterim before the first read; nil: none
 	get      map[string]bool
 	rpcPath  string
 	rpcProto wire.BodyProtocol
@@ -97,16 +92,16 @@ type framer struct {
 	ord        uint32    // the ordinal of the last request read on the connection
 	seq        uint32    // the last seq given out: to a request, or to a message of a JSON-RPC body
 	rpcx       wire.BodyExchange
-	inBody     bool         // the reader is handing out the messages of a JSON-RPC body
-	bodyKey    uint32       // the seq of the slot that answers that body
-	rpcIn      wire.Message // holds that body's buffer until its last message is out
-	ctrl       []byte       // a response the reader writes itself, through interim
-	h          head         // the head being read
-	long       []byte       // a line longer than the bufio.Reader's buffer
-	target     []byte       // the request target, copied out of the reader's buffer
-	meta       []byte       // metadata keys and values of the head being read
-	reason     []byte       // the reason phrase of the status line being read
-	methods    map[string]string
+	inBody     bool             // the reader is handing out the messages of a JSON-RPC body
+	bodyKey    uint32           // the seq of the slot that answers that body
+	rpcIn      wire.Message     // holds that body's buffer until its last message is out
+	ctrl       []byte           // a response the reader writes itself, through interim
+	h          head             // the head being read
+	long       []byte           // a line longer than the bufio.Reader's buffer
+	target     []byte           // the request target, copied out of the reader's buffer
+	meta       []byte           // metadata keys and values of the head being read
+	reason     []byte           // the reason phrase of the status line being read
+	methods    wire.MethodCache // interns the paths of requests
 
 	mu      sync.Mutex
 	owed    order             // responses this side owes, in request order
@@ -163,3 +158,11 @@ func (r sentReq) silent() bool { return r.kind != sentCall || r.canceled }
 func (f *framer) AcksPushes() bool { return true }
 
 var _ wire.PushAcker = (*framer)(nil)
+
+// SetInterim sets the function through which the framer queues the
+// responses it writes itself between the rpc layer's frames. Without one,
+// it sends no "100 Continue" and writes the 204 to a cancel or go-away
+// request with the next response.
+func (f *framer) SetInterim(send func(b []byte)) { f.interim = send }
+
+var _ wire.InterimWriter = (*framer)(nil)

@@ -29,12 +29,12 @@ type fakeRPC struct {
 // newFake returns a fake rpc layer whose framer reads src.
 func newFake(t testing.TB, ft Format, src io.Reader, opts wire.Options) *fakeRPC {
 	fr := &fakeRPC{t: t}
-	opts.Interim = func(b []byte) {
+	fr.f = ft.NewFramer(bufio.NewReader(src), opts)
+	fr.f.(wire.InterimWriter).SetInterim(func(b []byte) {
 		fr.mu.Lock()
 		fr.q = append(fr.q, b...)
 		fr.mu.Unlock()
-	}
-	fr.f = ft.NewFramer(bufio.NewReader(src), opts)
+	})
 	return fr
 }
 

@@ -4,9 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
@@ -140,7 +138,7 @@ func (f *framer) requestBody(m *wire.Message, seq uint32) error {
 	if h.push {
 		m.Type = wire.TypePush
 	}
-	m.Method, m.Timeout, m.Accept = path, h.timeout, h.accept
+	m.Method, m.Timeout, m.ReplyCodec = path, h.timeout, h.accept
 	m.Codec = h.codec
 	if h.codecHdr >= 0 {
 		m.Codec = byte(h.codecHdr)
@@ -148,10 +146,9 @@ func (f *framer) requestBody(m *wire.Message, seq uint32) error {
 	if h.verb == verbGET {
 		m.Body, m.Codec = nil, 0
 		if len(query) > 0 {
-			buf := bufpool.Get(len(query))
-			copy(*buf, query)
-			m.Hold(buf)
-			m.Body, m.Codec = *buf, codecForm
+			buf := m.AllocBody(len(query))
+			copy(buf, query)
+			m.Body, m.Codec = buf, codecForm
 		}
 	} else if len(body) > 0 {
 		m.Body = body
@@ -214,7 +211,7 @@ func (f *framer) requestPath() (path string, query []byte, ok bool) {
 		return "/", query, true
 	}
 	if index(p, '%') < 0 {
-		return f.intern(p), query, true
+		return f.methods.Intern(p), query, true
 	}
 	s, err := url.PathUnescape(string(p))
 	if err != nil {
@@ -331,19 +328,6 @@ func (f *framer) addSlot(s slot) bool {
 	return f.owed.len() == 1
 }
 
-// intern returns b as a string, from the framer's method cache when it is
-// there. Known methods cost no allocation.
-func (f *framer) intern(b []byte) string {
-	if s, ok := f.methods[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(f.methods) < maxCachedMethods && len(s) <= maxCachedMethodLen {
-		f.methods[s] = s
-	}
-	return s
-}
-
 // appendRequest appends a call or push as a POST request and remembers
 // it, so that the response is matched to its seq.
 func (f *framer) appendRequest(dst []byte, m *wire.Message) ([]byte, error) {
@@ -374,7 +358,7 @@ func (f *framer) appendRequest(dst []byte, m *wire.Message) ([]byte, error) {
 	dst = appendLength(dst, len(m.Body))
 	if m.Timeout != 0 {
 		dst = append(dst, "Rpc-Timeout: "...)
-		dst = strconv.AppendUint(dst, micros(m.Timeout), 10)
+		dst = strconv.AppendUint(dst, wire.TimeoutToMicros(m.Timeout), 10)
 		dst = append(dst, "us\r\n"...)
 	}
 	dst = appendFilters(dst, m.Filters)
@@ -420,19 +404,6 @@ func isPathByte(c byte) bool {
 		return true
 	}
 	return false
-}
-
-// micros converts a non-zero timeout to the microseconds put on the wire:
-// rounded up, and 1 for a deadline that has already passed.
-func micros(d time.Duration) uint64 {
-	if d <= 0 {
-		return 1
-	}
-	us := uint64(d / time.Microsecond)
-	if d%time.Microsecond != 0 {
-		us++
-	}
-	return us
 }
 
 // index returns the index of the first c in b, or -1.

@@ -480,7 +480,7 @@ func TestRequestFields(t *testing.T) {
 		t.Fatalf("read %+v then %v", reads, err)
 	}
 	m := reads[0].m
-	if m.Type != wire.TypeCall || m.Method != "/svc/méthod" || m.Timeout != 1500*time.Millisecond || m.Accept != 'x' ||
+	if m.Type != wire.TypeCall || m.Method != "/svc/méthod" || m.Timeout != 1500*time.Millisecond || m.ReplyCodec != 'x' ||
 		m.Codec != 'j' || string(m.Body) != "[1]" || string(m.Filters) != "\x01\x07" {
 		t.Fatalf("call %+v", m)
 	}
@@ -568,7 +568,7 @@ func TestGetMethods(t *testing.T) {
 	if err != io.EOF || len(reads) != 2 {
 		t.Fatalf("read %+v then %v", reads, err)
 	}
-	if m := reads[0].m; m.Method != "/q" || string(m.Body) != "a=1&b=x%20y" || m.Codec != 'f' || m.Accept != 'j' {
+	if m := reads[0].m; m.Method != "/q" || string(m.Body) != "a=1&b=x%20y" || m.Codec != 'f' || m.ReplyCodec != 'j' {
 		t.Fatalf("GET call %+v", m)
 	}
 	if m := reads[1].m; m.Body != nil || m.Codec != 0 {

@@ -18,11 +18,6 @@ const (
 	codecJSON = 'j'
 	// maxFilters is the largest number of filters a frame can carry.
 	maxFilters = 255
-	// maxCachedMethods caps the number of interned method names per framer.
-	maxCachedMethods = 256
-	// maxCachedMethodLen caps the length of an interned method name, so
-	// that a peer cannot make the cache hold large strings.
-	maxCachedMethodLen = 256
 	// headerPeek is how many bytes at the start of a frame that cannot be
 	// decoded (too large, or not valid JSON) are searched for its type and
 	// seq.
@@ -52,9 +47,15 @@ func (Format) Name() string { return "json" }
 // frames larger than opts.Limit() in both directions.
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 	return &framer{
-		r:       r,
-		limit:   opts.Limit(),
-		methods: make(map[string]string),
+		r: wire.FrameReader{
+			R:         r,
+			Limit:     opts.Limit(),
+			Name:      "json",
+			MinLen:    1,
+			Header:    peekHeader,
+			HeaderLen: headerPeek,
+		},
+		limit: opts.Limit(),
 	}
 }
 
@@ -71,12 +72,12 @@ func (Format) Sniff(prefix []byte) wire.SniffResult {
 }
 
 // framer reads and writes the json frames of one connection. Everything
-// but r and limit belongs to ReadMessage.
+// but limit belongs to ReadMessage.
 type framer struct {
-	r     *bufio.Reader
+	r     wire.FrameReader
 	limit int
 	// methods interns method names.
-	methods map[string]string
+	methods wire.MethodCache
 	// obj receives the members of the frame being read.
 	obj object
 	// text holds the decoded status message and metadata of the frame

@@ -2,21 +2,13 @@ package json
 
 import (
 	"encoding/base64"
-	"encoding/binary"
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"time"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
-
-// discardChunk bounds one bufio.Reader.Discard call so that the count fits
-// in an int on every platform.
-const discardChunk = 1 << 30
 
 // base64Strict decodes "body64": standard base64 with padding, whose unused
 // bits must be zero.
@@ -72,68 +64,11 @@ func reuse(b []byte) []byte {
 // means the stream ended cleanly between frames; io.ErrUnexpectedEOF means
 // it ended inside one.
 func (f *framer) ReadMessage(m *wire.Message) error {
-	p, err := f.r.Peek(lenSize)
+	b, err := f.r.ReadFrame(m)
 	if err != nil {
-		if len(p) > 0 {
-			return unexpected(err)
-		}
 		return err
 	}
-	n := binary.BigEndian.Uint32(p)
-	f.r.Discard(lenSize) // the bytes are buffered: it cannot fail
-
-	size := uint64(lenSize) + uint64(n)
-	if size > uint64(f.limit) {
-		return f.refuse(n, size)
-	}
-	if n == 0 {
-		return &wire.MessageError{Err: fmt.Errorf("json: empty frame: %w", wire.ErrMalformed)}
-	}
-
-	buf := bufpool.Get(int(n)) // n < limit, so it fits in an int
-	m.Hold(buf)                // the caller's Reset or Release gives it back, even on error
-	if _, err := io.ReadFull(f.r, *buf); err != nil {
-		return unexpected(err)
-	}
-	return f.parse(m, *buf)
-}
-
-// refuse skips a frame of n bytes after the length field that is over the
-// limit, looking only at its first bytes to learn its type and seq.
-func (f *framer) refuse(n uint32, size uint64) error {
-	h, err := f.r.Peek(int(min(n, headerPeek, uint32(f.r.Size()))))
-	if err != nil {
-		return unexpected(err)
-	}
-	t, seq := peekHeader(h)
-	if err := f.discard(n); err != nil {
-		return err
-	}
-	return &wire.MessageError{
-		Type: t,
-		Seq:  seq,
-		Err:  fmt.Errorf("json: frame is %d bytes, limit %d: %w", size, f.limit, wire.ErrTooLarge),
-	}
-}
-
-// discard skips n bytes of the stream without storing them.
-func (f *framer) discard(n uint32) error {
-	for n > 0 {
-		k := min(n, discardChunk)
-		if _, err := f.r.Discard(int(k)); err != nil {
-			return unexpected(err)
-		}
-		n -= k
-	}
-	return nil
-}
-
-// unexpected turns io.EOF inside a frame into io.ErrUnexpectedEOF.
-func unexpected(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
+	return f.parse(m, b)
 }
 
 // peekHeader finds the type and seq of a frame that cannot be decoded
@@ -224,7 +159,7 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 		if f.scratch, ok = appendText(f.scratch[:0], o.Method); !ok {
 			return malformed(t, seq, `"method" is not a string`)
 		}
-		m.Method = f.intern(f.scratch)
+		m.Method = f.methods.Intern(f.scratch)
 	}
 
 	m.Timeout = 0
@@ -235,11 +170,8 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 			return malformed(t, seq, `"timeout_us" %s is not an integer from 1 to %d`, clip(o.Timeout), uint64(math.MaxUint64))
 		case us == 0:
 			return malformed(t, seq, "zero timeout")
-		case us > math.MaxInt64/uint64(time.Microsecond):
-			m.Timeout = math.MaxInt64 // about 292 years: no practical deadline
-		default:
-			m.Timeout = time.Duration(us) * time.Microsecond
 		}
+		m.Timeout = wire.TimeoutFromMicros(us)
 	}
 
 	m.Code = 0
@@ -398,22 +330,6 @@ func parseFilters(dst, filters []byte) ([]byte, error) {
 		}
 	}
 	return dst, nil
-}
-
-// intern returns b as a string, from the framer's method cache when it is
-// there. Known methods cost no allocation.
-func (f *framer) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if s, ok := f.methods[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(f.methods) < maxCachedMethods && len(s) <= maxCachedMethodLen {
-		f.methods[s] = s
-	}
-	return s
 }
 
 // clip returns the start of a raw JSON value for an error message.

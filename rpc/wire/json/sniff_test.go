@@ -5,14 +5,15 @@ import (
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 	"github.com/dmicro-go/dmicro/rpc/wire/raw"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 func TestSniff(t *testing.T) {
-	call := msg(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
+	call := wiretest.NewMessage(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
 	call.Codec = codecJSON
 	ours := [][]byte{
-		encode(t, 0, call),
-		encode(t, 0, &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: codecJSON, Body: []byte("6")}),
+		wiretest.Encode(t, Format{}, 0, call),
+		wiretest.Encode(t, Format{}, 0, &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: codecJSON, Body: []byte("6")}),
 		frame(`{ "v": 1, "type": 5 }`),
 	}
 	rawFrame, err := raw.Format{}.NewFramer(nil, wire.Options{}).AppendMessage(nil, call)

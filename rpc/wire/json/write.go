@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
@@ -43,7 +42,7 @@ func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
 	}
 	var us uint64
 	if m.Timeout != 0 {
-		us = micros(m.Timeout)
+		us = wire.TimeoutToMicros(m.Timeout)
 		size += len(`,"timeout_us":`) + uintLen(us)
 	}
 	if m.Code != 0 {
@@ -180,19 +179,6 @@ func depth(b []byte) int {
 		}
 	}
 	return deepest
-}
-
-// micros converts a non-zero timeout to the microseconds put on the wire:
-// rounded up, and 1 for a deadline that has already passed.
-func micros(d time.Duration) uint64 {
-	if d <= 0 {
-		return 1
-	}
-	us := uint64(d / time.Microsecond)
-	if d%time.Microsecond != 0 {
-		us++
-	}
-	return us
 }
 
 // uintLen returns the number of decimal digits of x.

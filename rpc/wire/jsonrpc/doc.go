@@ -15,11 +15,11 @@
 // objects (Parse error, Invalid Request) through the rpc layer's handling
 // of a [wire.MessageError]. Both ends may send requests on one stream.
 //
-// [Exchange] holds these semantics for one connection, apart from finding
-// values in a stream, so that a format carrying one JSON-RPC value per
-// message of another protocol can reuse them: Format is also a
-// wire.BodyProtocol, which the http format takes to serve JSON-RPC in the
-// bodies of POST requests to one path.
+// The same semantics, apart from finding values in a stream, serve a
+// format that carries one JSON-RPC value per message of another protocol:
+// Format is also a [wire.BodyProtocol], whose [Format.NewBodyExchange]
+// the http format uses to serve JSON-RPC in the bodies of POST requests
+// to one path.
 //
 // FORMAT.md in this directory describes the mapping in full: the fields,
 // the error code table, this package's extension members ("meta",

@@ -30,7 +30,7 @@ import (
 // accepted, so a batch's response can exceed the limit by such errors.
 //
 // On any error, dst is returned unchanged and the seq is still awaited.
-func (x *Exchange) Reply(dst []byte, m *wire.Message) (out []byte, done bool, err error) {
+func (x *exchange) Reply(dst []byte, m *wire.Message) (out []byte, done bool, err error) {
 	if m.Type != wire.TypeReply {
 		return dst, false, fmt.Errorf("jsonrpc: Reply of a %v message: %w", m.Type, wire.ErrMalformed)
 	}
@@ -96,7 +96,7 @@ func (x *Exchange) Reply(dst []byte, m *wire.Message) (out []byte, done bool, er
 // "meta" and "timeout_ms". A message the format cannot carry gives an error wrapping
 // wire.ErrMalformed, a request over the limit one wrapping wire.ErrTooLarge;
 // either way dst is returned unchanged.
-func (x *Exchange) Request(dst []byte, m *wire.Message) ([]byte, error) {
+func (x *exchange) Request(dst []byte, m *wire.Message) ([]byte, error) {
 	if m.Type != wire.TypeCall && m.Type != wire.TypePush {
 		return dst, fmt.Errorf("jsonrpc: Request of a %v message: %w", m.Type, wire.ErrMalformed)
 	}

@@ -37,10 +37,10 @@ func Example() {
 	// {"jsonrpc":"2.0","id":1,"result":19}
 }
 
-func ExampleExchange() {
+func ExampleFormat_NewBodyExchange() {
 	// One value per message of another protocol, as HTTP POST carries it.
 	var seq uint32
-	x := jsonrpc.NewExchange(func() uint32 { seq++; return seq }, 0)
+	x := jsonrpc.Format{}.NewBodyExchange(func() uint32 { seq++; return seq }, 0)
 	answers := x.Decode([]byte(`[{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":"a"},{"jsonrpc":"2.0","method":"log"}]`))
 	fmt.Println("answers:", answers)
 

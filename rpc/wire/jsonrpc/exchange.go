@@ -31,11 +31,11 @@ const (
 const codecJSON = 'j'
 
 const (
-	// maxCachedMethods caps the number of interned method names per Exchange.
+	// maxCachedMethods caps the number of interned method names per exchange.
 	maxCachedMethods = 256
 	// maxCachedMethodLen caps the length of an interned method name.
 	maxCachedMethodLen = 256
-	// maxKeptRecords is the largest batch whose member list an Exchange
+	// maxKeptRecords is the largest batch whose member list an exchange
 	// keeps for the next value.
 	maxKeptRecords = 64
 )
@@ -44,49 +44,49 @@ const (
 // a stream cannot be resynchronised.
 var errParse = errors.New("jsonrpc: parse error")
 
-// Exchange is the JSON-RPC state of one connection: it turns JSON-RPC
+// exchange is the JSON-RPC state of one connection: it turns JSON-RPC
 // values (a request, a response, or a batch of them) into wire messages
 // and encodes the rpc layer's replies as the matching response values. The
 // stream [Format]'s framer is built on it, and so can be a format that
 // carries one JSON-RPC value per message of another protocol (a request
 // or response body of HTTP POST).
 //
-// The reading side gives each value to [Exchange.Decode] or
-// [Exchange.DecodePooled], then calls [Exchange.Next] until it returns
-// io.EOF. Every call and every member that breaks the specification gets a
-// seq, from the function given to [NewExchange], that the Exchange
-// remembers with the request's id. The writing side encodes each reply to
-// such a seq with [Exchange.Reply], which returns the whole response value
-// once every call of the value has been answered, and encodes this side's
-// own calls and notifications with [Exchange.Request].
+// The reading side gives each value to Decode or decodeHeld, then calls
+// Next until it returns io.EOF. Every call and every member that breaks
+// the specification gets a seq, from the function given to newExchange,
+// that the exchange remembers with the request's id. The writing side
+// encodes each reply to such a seq with Reply, which returns the whole
+// response value once every call of the value has been answered, and
+// encodes this side's own calls and notifications with Request.
 //
-// Decode, DecodePooled, Refuse and Next must be called by one goroutine at
-// a time, and Reply and Request by one goroutine at a time; the two sides
+// Decode, decodeHeld, Refuse and Next must be called by one goroutine at a
+// time, and Reply and Request by one goroutine at a time; the two sides
 // may run concurrently.
-type Exchange struct {
+type exchange struct {
 	next  func() uint32
 	limit int
 
 	// The reading side's state.
-	val     []byte   // the value being read
-	own     *[]byte  // the pooled buffer that holds val, if the Exchange owns it
-	recs    []record // val's members
-	pos     int      // the next member Next returns
+	val     []byte        // the value being read
+	own     *[]byte       // the pooled buffer that holds val, if the exchange owns it
+	held    *wire.Message // the message whose buffer holds val, if one does
+	recs    []record      // val's members
+	pos     int           // the next member Next returns
 	methods map[string]string
 
 	mu    sync.Mutex
 	calls map[uint32]entry // seqs waiting for the rpc layer's reply
 }
 
-// NewExchange returns an Exchange whose seqs come from next and whose
+// newExchange returns an exchange whose seqs come from next and whose
 // values, in both directions, are at most limit bytes (zero or less means
 // wire.DefaultMaxMessageSize). next is called only by the reading side; a
 // seq it returns that is 0 or still waiting for its reply is skipped.
-func NewExchange(next func() uint32, limit int) *Exchange {
+func newExchange(next func() uint32, limit int) *exchange {
 	if limit <= 0 {
 		limit = wire.DefaultMaxMessageSize
 	}
-	return &Exchange{
+	return &exchange{
 		next:    next,
 		limit:   limit,
 		methods: make(map[string]string),
@@ -177,20 +177,28 @@ func (id *idBytes) bytes() []byte {
 // (calls, and requests that break the specification); when it is 0 the
 // value gets no response at all (a notification, a batch of them, or
 // responses).
-func (x *Exchange) Decode(value []byte) int {
+func (x *exchange) Decode(value []byte) int {
 	x.drop()
 	return x.decode(value)
 }
 
-// DecodePooled is Decode for a value held in buf, a slice from this
-// module's frame pool (internal/bufpool) whose length is the value's. The
-// Exchange owns buf from then on: the last message of the value holds it
-// (its Body points into it, and Release gives it back), or the Exchange
-// gives it back once it is no longer needed.
-func (x *Exchange) DecodePooled(buf *[]byte) int {
+// decodeHeld is Decode for a value in a pooled buffer that m holds (see
+// wire.Message.AllocBody), for the stream framer, which passes m to the
+// Next that follows. When the value has one member, the message's Body
+// points into the value instead of a copy: m keeps the buffer. A value
+// with several members is copied first into a buffer of the exchange's
+// own, which it gives back once it is done with the value.
+func (x *exchange) decodeHeld(m *wire.Message, value []byte) int {
 	x.drop()
-	x.own = buf
-	return x.decode(*buf)
+	n := x.decode(value)
+	if len(x.recs) > 1 {
+		x.own = bufpool.Get(len(value))
+		copy(*x.own, value)
+		x.val = *x.own
+	} else {
+		x.held = m
+	}
+	return n
 }
 
 // Refuse starts a value that could not be read whole, so that the next
@@ -205,7 +213,7 @@ func (x *Exchange) DecodePooled(buf *[]byte) int {
 // that call's seq instead, and nothing is answered. Otherwise the value is
 // answered as a Parse error with a null id. Refuse returns the number of
 // answers the value will get, 0 or 1.
-func (x *Exchange) Refuse(prefix []byte, reason error) int {
+func (x *exchange) Refuse(prefix []byte, reason error) int {
 	x.drop()
 	if errors.Is(reason, wire.ErrTooLarge) {
 		return x.tooLarge(prefix, reason)
@@ -219,7 +227,7 @@ func (x *Exchange) Refuse(prefix []byte, reason error) int {
 
 // tooLarge makes the value a single member refused for its size; prefix is
 // its beginning.
-func (x *Exchange) tooLarge(prefix []byte, err error) int {
+func (x *exchange) tooLarge(prefix []byte, err error) int {
 	id, response := prefixID(prefix)
 	if response {
 		seq, _ := seqOf(prefix[id.s:id.e])
@@ -281,12 +289,12 @@ func prefixID(b []byte) (id span, response bool) {
 }
 
 // drop ends the value being read, if any.
-func (x *Exchange) drop() {
+func (x *exchange) drop() {
 	if x.own != nil {
 		bufpool.Put(x.own)
 		x.own = nil
 	}
-	x.val = nil
+	x.val, x.held = nil, nil
 	if cap(x.recs) > maxKeptRecords {
 		x.recs = nil
 	}
@@ -294,7 +302,7 @@ func (x *Exchange) drop() {
 }
 
 // decode classifies the members of b and registers those to be answered.
-func (x *Exchange) decode(b []byte) int {
+func (x *exchange) decode(b []byte) int {
 	x.val = b
 	if len(b) > x.limit {
 		return x.tooLarge(b, fmt.Errorf("jsonrpc: value is %d bytes, limit %d: %w", len(b), x.limit, wire.ErrTooLarge))
@@ -378,7 +386,7 @@ func (x *Exchange) decode(b []byte) int {
 // answer makes the value a single member that breaks the specification:
 // Next returns a MessageError with err and status code, and the answer
 // is error spec with id.
-func (x *Exchange) answer(spec int, code int32, detail string, id idBytes, err error) int {
+func (x *exchange) answer(spec int, code int32, detail string, id idBytes, err error) int {
 	e := entry{spec: spec, code: code, detail: detail, id: id}
 	x.mu.Lock()
 	seq := x.registerLocked(&e)
@@ -388,7 +396,7 @@ func (x *Exchange) answer(spec int, code int32, detail string, id idBytes, err e
 }
 
 // registerLocked remembers e under a new seq and returns the seq.
-func (x *Exchange) registerLocked(e *entry) uint32 {
+func (x *exchange) registerLocked(e *entry) uint32 {
 	for tries := 0; ; tries++ {
 		seq := x.next()
 		if _, taken := x.calls[seq]; (seq == 0 || taken) && tries < 1<<20 {
@@ -727,7 +735,7 @@ func statusOf(code int64) int32 {
 // one with Type wire.TypeReply for a response (Seq is 0 when its id is not
 // one of this side's calls). Next returns io.EOF when the value has no
 // more members.
-func (x *Exchange) Next(m *wire.Message) error {
+func (x *exchange) Next(m *wire.Message) error {
 	if x.pos >= len(x.recs) {
 		x.drop()
 		return io.EOF
@@ -753,11 +761,11 @@ func (x *Exchange) Next(m *wire.Message) error {
 }
 
 // request fills m from a call or notification.
-func (x *Exchange) request(m *wire.Message, r *record, last bool) {
+func (x *exchange) request(m *wire.Message, r *record, last bool) {
 	b := x.val
 	m.Type, m.Seq = wire.TypePush, 0
 	if r.kind == kCall {
-		m.Type, m.Seq, m.Accept = wire.TypeCall, r.seq, codecJSON
+		m.Type, m.Seq, m.ReplyCodec = wire.TypeCall, r.seq, codecJSON
 	}
 	m.Method = x.method(b[r.o.method.s:r.o.method.e])
 	m.Timeout = r.timeout
@@ -768,7 +776,7 @@ func (x *Exchange) request(m *wire.Message, r *record, last bool) {
 }
 
 // response fills m from a response.
-func (x *Exchange) response(m *wire.Message, r *record, last bool) {
+func (x *exchange) response(m *wire.Message, r *record, last bool) {
 	b := x.val
 	m.Type, m.Seq = wire.TypeReply, r.seq
 	x.meta(m, r.o.meta)
@@ -779,26 +787,22 @@ func (x *Exchange) response(m *wire.Message, r *record, last bool) {
 	x.body(m, r.o.result, last)
 }
 
-// body sets m's body to the value at sp, in the value's own buffer when
-// the Exchange owns it and no later member needs it, else in a copy.
-func (x *Exchange) body(m *wire.Message, sp span, last bool) {
+// body sets m's body to the value at sp: in the value's own buffer when m
+// holds it (see decodeHeld), else in a copy that m holds.
+func (x *exchange) body(m *wire.Message, sp span, last bool) {
 	m.Codec = codecJSON
-	if x.own != nil && last {
-		buf := x.own
-		x.own = nil
-		m.Hold(buf)
-		m.Body = (*buf)[sp.s:sp.e:sp.e]
+	if x.held == m && last {
+		m.Body = x.val[sp.s:sp.e:sp.e]
 		return
 	}
-	buf := bufpool.Get(sp.e - sp.s)
-	copy(*buf, x.val[sp.s:sp.e])
-	m.Hold(buf)
-	m.Body = *buf
+	b := m.AllocBody(sp.e - sp.s)
+	copy(b, x.val[sp.s:sp.e])
+	m.Body = b
 }
 
 // meta appends the pairs of the meta object at sp, if any, to m.Meta. Keys
 // and values that need no decoding are slices of one string.
-func (x *Exchange) meta(m *wire.Message, sp span) {
+func (x *exchange) meta(m *wire.Message, sp span) {
 	if !sp.ok() {
 		return
 	}
@@ -827,7 +831,7 @@ func (x *Exchange) meta(m *wire.Message, sp span) {
 
 // method returns the routed path for a method token: the name with a
 // leading "/" added when it has none. Known names cost no allocation.
-func (x *Exchange) method(tok []byte) string {
+func (x *exchange) method(tok []byte) string {
 	if !plain(tok) {
 		name := unquote(tok)
 		if len(name) > 0 && name[0] == '/' {

@@ -87,7 +87,7 @@ func TestRequestFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m.Type != wire.TypeCall || m.Seq == 0 || m.Method != "/svc/m" || m.Timeout != 1500*time.Millisecond ||
-		m.Codec != 'j' || m.Accept != 'j' || string(m.Body) != `{"a": [1, 2]}` || m.Code != 0 {
+		m.Codec != 'j' || m.ReplyCodec != 'j' || string(m.Body) != `{"a": [1, 2]}` || m.Code != 0 {
 		t.Fatalf("call %+v", m)
 	}
 	if got := m.Meta.Map(); len(got) != 3 || got["author"] != "liu" || got["é"] != "x\ny" || got["empty"] != "" {
@@ -97,7 +97,7 @@ func TestRequestFields(t *testing.T) {
 	if err := f.ReadMessage(&m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Type != wire.TypePush || m.Seq != 0 || m.Method != "/n" || m.Body != nil || m.Codec != 0 || m.Accept != 0 || m.Timeout != 0 || m.Meta.Len() != 0 {
+	if m.Type != wire.TypePush || m.Seq != 0 || m.Method != "/n" || m.Body != nil || m.Codec != 0 || m.ReplyCodec != 0 || m.Timeout != 0 || m.Meta.Len() != 0 {
 		t.Fatalf("notification %+v", m)
 	}
 	for _, want := range []time.Duration{1500 * time.Nanosecond, 1, math.MaxInt64, math.MaxInt64} {
@@ -563,7 +563,7 @@ func TestReadReleasesBuffers(t *testing.T) {
 		msgs[i].Release()
 	}
 	if x := f.(*framer).x; x.own != nil || x.val != nil {
-		t.Fatal("the Exchange keeps a value it has finished")
+		t.Fatal("the exchange keeps a value it has finished")
 	}
 }
 

@@ -95,7 +95,7 @@ func serve(t testing.TB, f wire.Framer) *session {
 		case wire.TypeCall:
 			s.calls = append(s.calls, wire.Message{
 				Type: m.Type, Seq: m.Seq, Method: m.Method, Timeout: m.Timeout, Meta: m.Meta.Clone(),
-				Codec: m.Codec, Accept: m.Accept, Body: slices.Clone(m.Body),
+				Codec: m.Codec, ReplyCodec: m.ReplyCodec, Body: slices.Clone(m.Body),
 			})
 		case wire.TypePush:
 			s.pushes = append(s.pushes, m.Method)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
@@ -19,16 +18,17 @@ var (
 	_ wire.Format       = Format{}
 	_ wire.Sniffer      = Format{}
 	_ wire.BodyProtocol = Format{}
-	_ wire.BodyExchange = (*Exchange)(nil)
+	_ wire.BodyExchange = (*exchange)(nil)
 )
 
 // Name returns "jsonrpc".
 func (Format) Name() string { return "jsonrpc" }
 
-// NewBodyExchange returns an [Exchange] for a format that carries one
-// JSON-RPC value in each body of its requests: http, at its JSONRPCPath.
+// NewBodyExchange returns the JSON-RPC state of one connection of a
+// format that carries one JSON-RPC value in each body of its requests:
+// http, at its JSONRPCPath. The stream framer is built on the same state.
 func (Format) NewBodyExchange(next func() uint32, limit int) wire.BodyExchange {
-	return NewExchange(next, limit)
+	return newExchange(next, limit)
 }
 
 // NewFramer returns a framer that reads JSON-RPC values from r and refuses
@@ -36,7 +36,7 @@ func (Format) NewBodyExchange(next func() uint32, limit int) wire.BodyExchange {
 // connection may send requests, so opts.Client makes no difference.
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 	f := &framer{r: r, limit: opts.Limit(), skipLimit: maxSkip}
-	f.x = NewExchange(f.nextSeq, f.limit)
+	f.x = newExchange(f.nextSeq, f.limit)
 	return f
 }
 
@@ -80,11 +80,11 @@ func (Format) Sniff(prefix []byte) wire.SniffResult {
 }
 
 // framer reads and writes the JSON-RPC values of one connection. Its
-// Exchange keeps the state shared by the two sides under a mutex.
+// exchange keeps the state shared by the two sides under a mutex.
 type framer struct {
 	r     *bufio.Reader
 	limit int
-	x     *Exchange
+	x     *exchange
 	seq   uint32 // the last seq given to a request; only the reader uses it
 	// skipLimit is maxSkip, which tests lower.
 	skipLimit int
@@ -96,7 +96,7 @@ type framer struct {
 	open []byte
 }
 
-// nextSeq gives out the connection's seqs; the Exchange skips those
+// nextSeq gives out the connection's seqs; the exchange skips those
 // still in use when the counter wraps.
 func (f *framer) nextSeq() uint32 {
 	f.seq++
@@ -132,26 +132,22 @@ func (f *framer) ReadMessage(m *wire.Message) error {
 			}
 			return err
 		}
-		buf, err := f.readValue()
+		val, err := f.readValue(m)
 		if err != nil {
 			se, ok := err.(*scanError)
 			if !ok {
-				bufpool.Put(buf)
+				m.Release()
 				return err
 			}
-			var prefix []byte
-			if buf != nil {
-				prefix = *buf
-			}
-			f.x.Refuse(prefix, se.err)
-			bufpool.Put(buf)
+			f.x.Refuse(val, se.err)
+			m.Release()
 			err := f.x.Next(m)
 			if se.outOfStep {
 				err.(*wire.MessageError).Close, f.broken = true, true
 			}
 			return err
 		}
-		f.x.DecodePooled(buf)
+		f.x.decodeHeld(m, val)
 	}
 }
 
@@ -169,7 +165,7 @@ func (f *framer) drain() error {
 // (or, for a member of a batch, the batch's whole response once the last
 // member is answered, and nothing before). JSON-RPC has no cancels nor
 // go-aways: for them it appends nothing and returns nil. On any error dst
-// is returned unchanged; see Exchange.Reply and Exchange.Request.
+// is returned unchanged.
 func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
 	switch m.Type {
 	case wire.TypeCall, wire.TypePush:
@@ -198,12 +194,13 @@ func (e *scanError) Error() string { return e.err.Error() }
 // the next value before it gives up on the stream.
 const maxSkip = 1 << 30
 
-// readValue reads the next JSON value of the stream into a pooled buffer,
-// skipping the whitespace before it. It finds the value's end with a small
-// state machine that follows strings and nesting, without parsing, and
-// stores nothing beyond the limit: it skips the rest of a larger value. It
-// returns io.EOF when the stream ends before a value starts.
-func (f *framer) readValue() (*[]byte, error) {
+// readValue reads the next JSON value of the stream into a pooled buffer
+// that m holds, skipping the whitespace before it. It finds the value's end
+// with a small state machine that follows strings and nesting, without
+// parsing, and stores nothing beyond the limit: it skips the rest of a
+// larger value, returning its first bytes with the error. It returns
+// io.EOF when the stream ends before a value starts.
+func (f *framer) readValue(m *wire.Message) ([]byte, error) {
 	for {
 		p, err := f.r.Peek(1)
 		if err != nil {
@@ -218,15 +215,13 @@ func (f *framer) readValue() (*[]byte, error) {
 	}
 	sc := scanner{open: f.open[:0]}
 	defer func() { f.open = sc.open[:0] }()
-	var buf *[]byte
-	stored := 0
+	var buf []byte
 	for {
 		p, err := f.r.Peek(1)
 		if err != nil {
 			if err == io.EOF && sc.scalar {
 				return buf, nil // a number or literal ends with the stream
 			}
-			bufpool.Put(buf)
 			if err == io.EOF {
 				return nil, &scanError{errors.New("unexpected end of the stream inside a value"), true}
 			}
@@ -237,21 +232,20 @@ func (f *framer) readValue() (*[]byte, error) {
 		if bad {
 			return nil, &scanError{errors.New("invalid character " + quoteByte(p[0]) + " looking for a value"), true}
 		}
-		if stored+n > f.limit {
+		if stored := len(buf); stored+n > f.limit {
 			// Keep the limit's worth, for Refuse to find the id in.
-			buf = appendPooled(buf, p[:f.limit-stored], f.limit)
+			buf = appendHeld(m, buf, p[:f.limit-stored], f.limit)
 			f.r.Discard(n)
 			return buf, f.skip(&sc, stored+n, done)
 		}
 		if done && buf == nil {
 			// The common case: the whole value is in the read buffer.
-			buf = bufpool.Get(n)
-			copy(*buf, p[:n])
+			buf = m.AllocBody(n)
+			copy(buf, p[:n])
 			f.r.Discard(n)
 			return buf, nil
 		}
-		buf = appendPooled(buf, p[:n], f.limit)
-		stored += n
+		buf = appendHeld(m, buf, p[:n], f.limit)
 		f.r.Discard(n)
 		if done {
 			return buf, nil
@@ -285,22 +279,21 @@ func (f *framer) skip(sc *scanner, seen int, done bool) error {
 	return tooLarge(false)
 }
 
-// appendPooled appends p to the pooled buffer buf (nil: none yet), moving
-// it to a larger pooled buffer when it is full; it grows by doubling, but
-// never beyond limit.
-func appendPooled(buf *[]byte, p []byte, limit int) *[]byte {
-	if buf == nil {
-		buf = bufpool.Get(max(len(p), 4096))
-		*buf = (*buf)[:0]
+// appendHeld appends p to buf, the part of a value read so far into a
+// pooled buffer that m holds (nil: none yet), moving it to a larger one
+// when it is full; it grows by doubling, but never beyond limit.
+func appendHeld(m *wire.Message, buf, p []byte, limit int) []byte {
+	// The capacity of buf is the length of m's buffer, whose bytes are
+	// all that GrowBody keeps.
+	switch n := len(buf) + len(p); {
+	case buf == nil:
+		size := max(n, 4096)
+		buf = m.AllocBody(size)[:0:size]
+	case n > cap(buf):
+		size := min(max(2*cap(buf), n), max(limit, n))
+		buf = m.GrowBody(size)[:len(buf):size]
 	}
-	if n := len(*buf) + len(p); n > cap(*buf) {
-		nb := bufpool.Get(min(max(2*cap(*buf), n), max(limit, n)))
-		*nb = append((*nb)[:0], *buf...)
-		bufpool.Put(buf)
-		buf = nb
-	}
-	*buf = append(*buf, p...)
-	return buf
+	return append(buf, p...)
 }
 
 // scanner finds the end of a JSON value fed to it in pieces. It tracks

@@ -22,7 +22,7 @@ func TestOnePortThreeFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.RouteCall(new(rpctest.Math)); err != nil {
+	if _, err := srv.Router().RouteCall(new(rpctest.Math)); err != nil {
 		t.Fatal(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")

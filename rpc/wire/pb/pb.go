@@ -41,11 +41,6 @@ const (
 	minFrameLen = 4
 	// maxFilters is the largest number of filters a frame can carry.
 	maxFilters = 255
-	// maxCachedMethods caps the number of interned method names per framer.
-	maxCachedMethods = 256
-	// maxCachedMethodLen caps the length of an interned method name, so
-	// that a peer cannot make the cache hold large strings.
-	maxCachedMethodLen = 256
 	// headerPeek is how many bytes at the start of a refused frame are
 	// searched for its version, type and seq.
 	headerPeek = 32
@@ -66,9 +61,15 @@ func (Format) Name() string { return "pb" }
 // frames larger than opts.Limit() in both directions.
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 	return &framer{
-		r:       r,
-		limit:   opts.Limit(),
-		methods: make(map[string]string),
+		r: wire.FrameReader{
+			R:         r,
+			Limit:     opts.Limit(),
+			Name:      "pb",
+			MinLen:    minFrameLen,
+			Header:    peekFrame,
+			HeaderLen: headerPeek,
+		},
+		limit: opts.Limit(),
 	}
 }
 
@@ -89,8 +90,8 @@ func (Format) Sniff(prefix []byte) wire.SniffResult {
 
 // framer reads and writes the pb frames of one connection.
 type framer struct {
-	r     *bufio.Reader
+	r     wire.FrameReader
 	limit int
 	// methods interns method names; only ReadMessage uses it.
-	methods map[string]string
+	methods wire.MethodCache
 }

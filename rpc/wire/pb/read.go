@@ -1,24 +1,16 @@
 package pb
 
 import (
-	"encoding/binary"
-
 	"fmt"
 	"io"
 	"math"
 	"strings"
-	"time"
 	"unicode"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
-
-// discardChunk bounds one bufio.Reader.Discard call so that the count fits
-// in an int on every platform.
-const discardChunk = 1 << 30
 
 // ReadMessage reads the next frame into m, which the caller has Reset.
 //
@@ -29,71 +21,11 @@ const discardChunk = 1 << 30
 // means the stream ended cleanly between frames; io.ErrUnexpectedEOF means
 // it ended inside one.
 func (f *framer) ReadMessage(m *wire.Message) error {
-	p, err := f.r.Peek(lenSize)
+	b, err := f.r.ReadFrame(m)
 	if err != nil {
-		if len(p) > 0 {
-			return unexpected(err)
-		}
 		return err
 	}
-	n := binary.BigEndian.Uint32(p)
-	f.r.Discard(lenSize) // the bytes are buffered: it cannot fail
-
-	size := uint64(lenSize) + uint64(n)
-	if size > uint64(f.limit) {
-		return f.refuse(n, size)
-	}
-	if n < minFrameLen {
-		if err := f.discard(n); err != nil {
-			return err
-		}
-		return &wire.MessageError{Err: fmt.Errorf("pb: frame length %d is below the minimum %d: %w", n, minFrameLen, wire.ErrMalformed)}
-	}
-
-	buf := bufpool.Get(int(n)) // n < limit, so it fits in an int
-	m.Hold(buf)                // the caller's Reset or Release gives it back, even on error
-	if _, err := io.ReadFull(f.r, *buf); err != nil {
-		return unexpected(err)
-	}
-	return f.parse(m, *buf)
-}
-
-// refuse skips a frame of n bytes after the length field that is over the
-// limit, looking only at its first bytes to learn its type and seq.
-func (f *framer) refuse(n uint32, size uint64) error {
-	b, err := f.r.Peek(int(min(n, headerPeek, uint32(f.r.Size()))))
-	if err != nil {
-		return unexpected(err)
-	}
-	t, seq := peekHeader(b).known()
-	if err := f.discard(n); err != nil {
-		return err
-	}
-	return &wire.MessageError{
-		Type: t,
-		Seq:  seq,
-		Err:  fmt.Errorf("pb: frame is %d bytes, limit %d: %w", size, f.limit, wire.ErrTooLarge),
-	}
-}
-
-// discard skips n bytes of the stream without storing them.
-func (f *framer) discard(n uint32) error {
-	for n > 0 {
-		k := min(n, discardChunk)
-		if _, err := f.r.Discard(int(k)); err != nil {
-			return unexpected(err)
-		}
-		n -= k
-	}
-	return nil
-}
-
-// unexpected turns io.EOF inside a frame into io.ErrUnexpectedEOF.
-func unexpected(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
+	return f.parse(m, b)
 }
 
 // header is what a reader has learnt so far of a frame's version, type and
@@ -125,6 +57,10 @@ func (h header) malformed(format string, args ...any) error {
 		Err:  fmt.Errorf("pb: "+format+": %w", append(args, wire.ErrMalformed)...),
 	}
 }
+
+// peekFrame finds the type and seq of a frame refused for its size in b,
+// its first bytes (see header.known).
+func peekFrame(b []byte) (wire.Type, uint32) { return peekHeader(b).known() }
 
 // peekHeader reads the version, type and seq fields from b, the start of
 // a frame that is not read whole, where a writer puts them; it stops at
@@ -286,15 +222,8 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 	}
 
 	m.Type, m.Seq, m.Codec, m.Code = t, seq, byte(codec), code
-	m.Method = f.intern(method)
-	switch {
-	case us == 0:
-		m.Timeout = 0
-	case us > math.MaxInt64/uint64(time.Microsecond):
-		m.Timeout = math.MaxInt64 // about 292 years: no practical deadline
-	default:
-		m.Timeout = time.Duration(us) * time.Microsecond
-	}
+	m.Method = f.methods.Intern(method)
+	m.Timeout = wire.TimeoutFromMicros(us)
 	setText(m, b[metaStart:], errText, pairs, len(errText)+textLen)
 	m.Filters = append(m.Filters[:0], filters...)
 	m.Body = nil
@@ -384,20 +313,4 @@ func parseReason(n int, within string) string {
 		return err.Error()
 	}
 	return strings.TrimLeftFunc(s, unicode.IsSpace)
-}
-
-// intern returns b as a string, from the framer's method cache when it is
-// there. Known methods cost no allocation.
-func (f *framer) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if s, ok := f.methods[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(f.methods) < maxCachedMethods && len(s) <= maxCachedMethodLen {
-		f.methods[s] = s
-	}
-	return s
 }

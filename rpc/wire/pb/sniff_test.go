@@ -6,15 +6,16 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire"
 	"github.com/dmicro-go/dmicro/rpc/wire/json"
 	"github.com/dmicro-go/dmicro/rpc/wire/raw"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 func TestSniff(t *testing.T) {
-	call := msg(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
+	call := wiretest.NewMessage(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
 	call.Codec = 'j'
 	ours := [][]byte{
-		encode(t, 0, call),
-		encode(t, 0, &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: 'j', Body: []byte("6")}),
-		encode(t, 0, &wire.Message{Type: wire.TypeGoAwayAck}),
+		wiretest.Encode(t, Format{}, 0, call),
+		wiretest.Encode(t, Format{}, 0, &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: 'j', Body: []byte("6")}),
+		wiretest.Encode(t, Format{}, 0, &wire.Message{Type: wire.TypeGoAwayAck}),
 	}
 	rawCall, err := raw.Format{}.NewFramer(nil, wire.Options{}).AppendMessage(nil, call)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -19,8 +18,8 @@ import (
 // carry (an invalid type, more than 255 filters, a zero filter id) one
 // wrapping wire.ErrMalformed; either way dst is returned unchanged.
 // Otherwise dst grows at most once. The fields go in field-number order,
-// the version first; fields with a zero value are left out. m.Accept is
-// not carried.
+// the version first; fields with a zero value are left out. m.ReplyCodec
+// is not carried.
 func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
 	if !m.Type.Valid() {
 		return dst, fmt.Errorf("pb: invalid message type %d: %w", uint8(m.Type), wire.ErrMalformed)
@@ -45,7 +44,7 @@ func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
 	}
 	var us uint64
 	if m.Timeout != 0 {
-		us = micros(m.Timeout)
+		us = wire.TimeoutToMicros(m.Timeout)
 		size += 1 + protowire.SizeVarint(us)
 	}
 	code := protowire.EncodeZigZag(int64(m.Code))
@@ -141,17 +140,4 @@ func pairSize(k, v string) int {
 		n += 1 + protowire.SizeBytes(len(v))
 	}
 	return n
-}
-
-// micros converts a non-zero timeout to the microseconds put on the wire:
-// rounded up, and 1 for a deadline that has already passed.
-func micros(d time.Duration) uint64 {
-	if d <= 0 {
-		return 1
-	}
-	us := uint64(d / time.Microsecond)
-	if d%time.Microsecond != 0 {
-		us++
-	}
-	return us
 }

@@ -1,14 +1,13 @@
 package raw
 
 import (
-	"bytes"
 	"encoding/hex"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // TestGolden checks the worked examples of FORMAT.md against the encoder
@@ -19,7 +18,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	call := msg(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
+	call := wiretest.NewMessage(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
 	call.Codec, call.Timeout = 'j', 2*time.Second
 	reply := &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: 'j', Body: []byte("6")}
 
@@ -35,69 +34,13 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			frame := encode(t, 0, tt.m)
-			if got := hex.EncodeToString(frame); got != tt.want {
-				t.Fatalf("frame\n%s\nwant\n%s", got, tt.want)
-			}
-			if got := annotatedDump(t, doc, tt.name); !bytes.Equal(got, frame) {
-				t.Errorf("FORMAT.md annotated %s dump\n% x\nwant\n% x", tt.name, got, frame)
-			}
-			if got := lineDump(t, doc, tt.name+"-hex"); !bytes.Equal(got, frame) {
-				t.Errorf("FORMAT.md one-line %s dump\n% x\nwant\n% x", tt.name, got, frame)
-			}
-			var m wire.Message
-			if err := newReadFramer(bytes.NewReader(frame), 0).ReadMessage(&m); err != nil {
+			want, err := hex.DecodeString(tt.want)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if d := diffMessage(&m, tt.m); d != "" {
-				t.Fatal(d)
-			}
-			m.Release()
+			wiretest.CheckGolden(t, Format{}, options, tt.m, want,
+				wiretest.HexDump(t, wiretest.GoldenBlock(t, doc, tt.name)),
+				wiretest.HexLine(t, wiretest.GoldenBlock(t, doc, tt.name+"-hex")))
 		})
 	}
-}
-
-// codeBlock returns the lines of the fenced block that follows the marker
-// "<!-- golden:name -->" in doc.
-func codeBlock(t *testing.T, doc []byte, name string) []string {
-	t.Helper()
-	marker := "<!-- golden:" + name + " -->"
-	_, after, ok := strings.Cut(string(doc), marker+"\n```text\n")
-	if !ok {
-		t.Fatalf("FORMAT.md has no %s followed by a text block", marker)
-	}
-	block, _, ok := strings.Cut(after, "```")
-	if !ok {
-		t.Fatalf("FORMAT.md: the block after %s is not closed", marker)
-	}
-	return strings.Split(strings.TrimSuffix(block, "\n"), "\n")
-}
-
-// annotatedDump decodes a block whose lines are hex bytes separated by
-// single spaces, then two or more spaces and a comment.
-func annotatedDump(t *testing.T, doc []byte, name string) []byte {
-	t.Helper()
-	var out []byte
-	for _, line := range codeBlock(t, doc, name) {
-		bytesPart, _, _ := strings.Cut(line, "  ")
-		for _, field := range strings.Fields(bytesPart) {
-			b, err := hex.DecodeString(field)
-			if err != nil || len(b) != 1 {
-				t.Fatalf("FORMAT.md %s: bad byte %q in line %q", name, field, line)
-			}
-			out = append(out, b[0])
-		}
-	}
-	return out
-}
-
-// lineDump decodes a block of hex digits, ignoring spaces.
-func lineDump(t *testing.T, doc []byte, name string) []byte {
-	t.Helper()
-	s := strings.Join(strings.Fields(strings.Join(codeBlock(t, doc, name), " ")), "")
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("FORMAT.md %s: %v", name, err)
-	}
-	return b
 }

@@ -30,11 +30,6 @@ const (
 	minFrameLen = headerSize + 1
 	// maxFilters is the largest number of filters a frame can carry.
 	maxFilters = 255
-	// maxCachedMethods caps the number of interned method names per framer.
-	maxCachedMethods = 256
-	// maxCachedMethodLen caps the length of an interned method name, so
-	// that a peer cannot make the cache hold large strings.
-	maxCachedMethodLen = 256
 )
 
 // Format is the raw binary frame format. Its zero value is ready to use.
@@ -49,18 +44,24 @@ func (Format) Name() string { return "raw" }
 // frames larger than opts.Limit() in both directions.
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 	return &framer{
-		r:       r,
-		limit:   opts.Limit(),
-		methods: make(map[string]string),
+		r: wire.FrameReader{
+			R:         r,
+			Limit:     opts.Limit(),
+			Name:      "raw",
+			MinLen:    minFrameLen,
+			Header:    peekHeader,
+			HeaderLen: headerSize,
+		},
+		limit: opts.Limit(),
 	}
 }
 
 // framer reads and writes the raw frames of one connection.
 type framer struct {
-	r     *bufio.Reader
+	r     wire.FrameReader
 	limit int
 	// methods interns method names; only ReadMessage uses it.
-	methods map[string]string
+	methods wire.MethodCache
 }
 
 // Sniff recognises a raw stream: a length prefix followed by the version

@@ -3,17 +3,10 @@ package raw
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
-	"time"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
-
-// discardChunk bounds one bufio.Reader.Discard call so that the count fits
-// in an int on every platform.
-const discardChunk = 1 << 30
 
 // ReadMessage reads the next frame into m, which the caller has Reset.
 //
@@ -24,80 +17,21 @@ const discardChunk = 1 << 30
 // means the stream ended cleanly between frames; io.ErrUnexpectedEOF means
 // it ended inside one.
 func (f *framer) ReadMessage(m *wire.Message) error {
-	p, err := f.r.Peek(lenSize)
+	b, err := f.r.ReadFrame(m)
 	if err != nil {
-		if len(p) > 0 {
-			return unexpected(err)
-		}
 		return err
 	}
-	n := binary.BigEndian.Uint32(p)
-	f.r.Discard(lenSize) // the bytes are buffered: it cannot fail
-
-	size := uint64(lenSize) + uint64(n)
-	if size > uint64(f.limit) {
-		return f.refuse(n, size)
-	}
-	if n < minFrameLen {
-		if err := f.discard(n); err != nil {
-			return err
-		}
-		return &wire.MessageError{Err: fmt.Errorf("raw: frame length %d is below the minimum %d: %w", n, minFrameLen, wire.ErrMalformed)}
-	}
-
-	buf := bufpool.Get(int(n)) // n < limit, so it fits in an int
-	m.Hold(buf)                // the caller's Reset or Release gives it back, even on error
-	if _, err := io.ReadFull(f.r, *buf); err != nil {
-		return unexpected(err)
-	}
-	return f.parse(m, *buf)
+	return f.parse(m, b)
 }
 
-// refuse skips a frame of n bytes after the length field that is over the
-// limit, reading only its fixed header to learn its type and seq.
-func (f *framer) refuse(n uint32, size uint64) error {
-	var t wire.Type
-	var seq uint32
-	if n >= headerSize {
-		h, err := f.r.Peek(headerSize)
-		if err != nil {
-			return unexpected(err)
-		}
-		if h[0] == Version {
-			if ht := wire.Type(h[1]); ht.Valid() {
-				t = ht
-			}
-			seq = binary.BigEndian.Uint32(h[4:8])
-		}
+// peekHeader finds the type and seq of a frame refused for its size in
+// its fixed header, the first headerSize bytes of b: the type when the
+// version is known and the type valid, the seq when the version is known.
+func peekHeader(b []byte) (wire.Type, uint32) {
+	if len(b) < headerSize || b[0] != Version {
+		return 0, 0
 	}
-	if err := f.discard(n); err != nil {
-		return err
-	}
-	return &wire.MessageError{
-		Type: t,
-		Seq:  seq,
-		Err:  fmt.Errorf("raw: frame is %d bytes, limit %d: %w", size, f.limit, wire.ErrTooLarge),
-	}
-}
-
-// discard skips n bytes of the stream without storing them.
-func (f *framer) discard(n uint32) error {
-	for n > 0 {
-		k := min(n, discardChunk)
-		if _, err := f.r.Discard(int(k)); err != nil {
-			return unexpected(err)
-		}
-		n -= k
-	}
-	return nil
-}
-
-// unexpected turns io.EOF inside a frame into io.ErrUnexpectedEOF.
-func unexpected(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
+	return wire.Type(b[1]), binary.BigEndian.Uint32(b[4:8])
 }
 
 // parse decodes b, everything after the length field of one frame, into m.
@@ -124,7 +58,7 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 	if ml > uint64(len(b)-p) {
 		return malformed(t, seq, "method length %d runs past the end of the frame", ml)
 	}
-	m.Method = f.intern(b[p : p+int(ml)])
+	m.Method = f.methods.Intern(b[p : p+int(ml)])
 	p += int(ml)
 
 	m.Timeout = 0
@@ -137,11 +71,7 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 			return malformed(t, seq, "zero timeout")
 		}
 		p += k
-		if us > math.MaxInt64/uint64(time.Microsecond) {
-			m.Timeout = math.MaxInt64 // about 292 years: no practical deadline
-		} else {
-			m.Timeout = time.Duration(us) * time.Microsecond
-		}
+		m.Timeout = wire.TimeoutFromMicros(us)
 	}
 
 	m.Code, m.Error = 0, ""
@@ -251,22 +181,6 @@ func parseMeta(m *wire.Message, b []byte, p int) (int, error) {
 		m.Meta.Append(key, field())
 	}
 	return p, nil
-}
-
-// intern returns b as a string, from the framer's method cache when it is
-// there. Known methods cost no allocation.
-func (f *framer) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if s, ok := f.methods[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(f.methods) < maxCachedMethods && len(s) <= maxCachedMethodLen {
-		f.methods[s] = s
-	}
-	return s
 }
 
 // malformed returns the error for a frame whose header was readable but

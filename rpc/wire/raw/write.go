@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
@@ -35,7 +34,7 @@ func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
 	var us uint64
 	if m.Timeout != 0 {
 		flags |= flagTimeout
-		us = micros(m.Timeout)
+		us = wire.TimeoutToMicros(m.Timeout)
 		size += uvarintLen(us)
 	}
 	if m.Code != 0 {
@@ -90,19 +89,6 @@ func (f *framer) AppendMessage(dst []byte, m *wire.Message) ([]byte, error) {
 	}
 	dst = append(dst, m.Body...)
 	return dst, nil
-}
-
-// micros converts a non-zero timeout to the microseconds put on the wire:
-// rounded up, and 1 for a deadline that has already passed.
-func micros(d time.Duration) uint64 {
-	if d <= 0 {
-		return 1
-	}
-	us := uint64(d / time.Microsecond)
-	if d%time.Microsecond != 0 {
-		us++
-	}
-	return us
 }
 
 // uvarintLen returns the size of x as a uvarint.

@@ -1,18 +1,22 @@
-package raw
+package wiretest
 
 import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
-func TestReadEndOfStream(t *testing.T) {
-	valid := encode(t, 0, msg(wire.TypeCall, 1, "/m", "body", "k", "v"))
-	big := encode(t, 0, msg(wire.TypeCall, 1, "/m", string(make([]byte, 2000))))
+// testReadEndOfStream checks what the reader returns when the stream ends,
+// or breaks, at a frame boundary (io.EOF, or the stream's error) and
+// inside a frame (io.ErrUnexpectedEOF), whatever part of it was read.
+func (s *suite) testReadEndOfStream(t *testing.T) {
+	valid := Encode(t, s.f, 0, NewMessage(wire.TypeCall, 1, "/m", "body", "k", "v"))
+	big := Encode(t, s.f, 0, NewMessage(wire.TypeCall, 1, "/m", strings.Repeat("x", 2000)))
 	errBroken := errors.New("connection reset")
 	tests := []struct {
 		name   string
@@ -25,7 +29,7 @@ func TestReadEndOfStream(t *testing.T) {
 		{"inside the length", bytes.NewReader(valid[:2]), 0, io.ErrUnexpectedEOF},
 		{"after the length", bytes.NewReader(valid[:4]), 0, io.ErrUnexpectedEOF},
 		{"inside the header", bytes.NewReader(valid[:7]), 0, io.ErrUnexpectedEOF},
-		{"inside the body", bytes.NewReader(valid[:len(valid)-1]), 0, io.ErrUnexpectedEOF},
+		{"before the last byte", bytes.NewReader(valid[:len(valid)-1]), 0, io.ErrUnexpectedEOF},
 		{"second frame cut", bytes.NewReader(append(valid, valid[:9]...)), 1, io.ErrUnexpectedEOF},
 		{"too large, header cut", bytes.NewReader(big[:8]), 0, io.ErrUnexpectedEOF},
 		{"too large, body cut", bytes.NewReader(big[:100]), 0, io.ErrUnexpectedEOF},
@@ -36,17 +40,16 @@ func TestReadEndOfStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			limit := 1 << 10 // smaller than big
-			f := newReadFramer(tt.stream, limit)
+			r := NewReader(s.f, tt.stream, limit) // smaller than big
 			var m wire.Message
 			for i := range tt.frames {
 				m.Reset()
-				if err := f.ReadMessage(&m); err != nil {
+				if err := r.ReadMessage(&m); err != nil {
 					t.Fatalf("frame %d: %v", i, err)
 				}
 			}
 			m.Reset()
-			if err := f.ReadMessage(&m); err != tt.want {
+			if err := r.ReadMessage(&m); err != tt.want {
 				t.Fatalf("ReadMessage: %v, want %v", err, tt.want)
 			}
 			m.Reset()
