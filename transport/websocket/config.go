@@ -16,14 +16,15 @@ import (
 // Subprotocol is the WebSocket subprotocol that names dmicro's byte stream:
 // binary messages that carry the frames of an rpc wire format. Dial offers
 // it and requires the server to choose it. The server side (Listen, Handler,
-// Upgrade) chooses it when the client offers it, and also accepts a client
-// that offers no subprotocol at all, such as a generic WebSocket tool.
+// Upgrade, Upgrader) chooses it when the client offers it, and also accepts
+// a client that offers no subprotocol at all, such as a generic WebSocket
+// tool: the subprotocol is offered, not enforced.
 const Subprotocol = "dmicro"
 
 // Defaults of the Config fields whose zero value means "default".
 const (
-	// DefaultPath is the HTTP path that Dial requests and that Listen
-	// serves.
+	// DefaultPath is the HTTP path that Dial requests and that Listen and
+	// an Upgrader serve: ws://HOST:PORT/.
 	DefaultPath = "/"
 	// DefaultMaxMessageSize is the largest WebSocket message accepted, and
 	// the largest sent: 4 MiB, the rpc package's default frame limit.
@@ -36,23 +37,27 @@ const (
 	DefaultCloseTimeout = time.Second
 )
 
-// Config sets up a Transport or a Handler. Its zero value is ready to use:
-// ws (no TLS) on path "/", same-origin browsers only, messages of at most
-// 4 MiB. A Config must not change once it is in use; the Transport, Handler
-// and connections made with it only read it.
+// Config sets up a Transport, a Handler or an Upgrader. Its zero value is
+// ready to use: ws (no TLS) on path "/", same-origin browsers only,
+// messages of at most 4 MiB. A Config must not change once it is in use;
+// the Transport, Handler, Upgrader and connections made with it only read
+// it.
 type Config struct {
 	// Path is the path of the WebSocket URL: Dial requests
 	// ws://ADDR/PATH (or wss://), and Listen serves the upgrade on this
-	// path only, answering 404 on every other. It must start with "/".
-	// Empty means DefaultPath, "/". A Handler ignores it: the ServeMux that
-	// mounts the Handler routes.
+	// path only, answering 404 on every other. An Upgrader takes the
+	// upgrades of this path only and leaves every other request to the
+	// endpoint's formats. It must start with "/". Empty means DefaultPath,
+	// "/". A Handler ignores it: the ServeMux that mounts the Handler
+	// routes.
 	Path string
 	// TLS turns ws into wss. Nil means plain ws. For Listen it must hold a
 	// certificate (Certificates, GetCertificate or GetConfigForClient). For
 	// Dial an empty ServerName defaults to the host of the address. A zero
 	// MinVersion means TLS 1.2. NextProtos is always replaced by
 	// "http/1.1": the WebSocket upgrade needs HTTP/1.1. A Handler ignores
-	// TLS: the http.Server that serves it does TLS.
+	// TLS: the http.Server that serves it does TLS; so does an Upgrader:
+	// the listener of the endpoint does TLS.
 	TLS *tls.Config
 	// OriginPatterns lists the origins, besides the server's own host,
 	// whose browser pages may open a connection: each pattern is matched
@@ -77,7 +82,9 @@ type Config struct {
 	// its context; for Listen the TLS handshake and the reading of the
 	// upgrade request; for a Handler the wait for Accept to take an upgraded
 	// connection, after which it is closed with status 1013 (try again
-	// later). Zero means DefaultHandshakeTimeout, 10 s.
+	// later); for an Upgrader the reading of the upgrade request and the
+	// writing of the answer, within the deadline of its context. Zero means
+	// DefaultHandshakeTimeout, 10 s.
 	HandshakeTimeout time.Duration
 	// CloseTimeout bounds how long Close waits for the peer's answer to its
 	// close frame (the WebSocket closing handshake) before it closes the TCP
@@ -86,7 +93,7 @@ type Config struct {
 	CloseTimeout time.Duration
 	// Header is sent with Dial's upgrade request, for example an
 	// Authorization header. Nil sends none. The WebSocket headers
-	// themselves are set by the transport.
+	// themselves are set by the transport. The server side ignores it.
 	Header http.Header
 	// Logger receives the transport's logs, all at Debug level: refused
 	// upgrades and the errors of Listen's HTTP server. Nil means no logs.

@@ -24,6 +24,10 @@ type Transport struct {
 
 var _ transport.Transport = Transport{}
 
+// maxHeaderBytes caps the head of an upgrade request, for Listen and for
+// an Upgrader.
+const maxHeaderBytes = 64 << 10
+
 // checkNetwork accepts the TCP networks.
 func checkNetwork(network string) error {
 	return transport.CheckNetwork(network, "tcp", "tcp4", "tcp6")
@@ -68,7 +72,7 @@ func (t Transport) Listen(ctx context.Context, network, addr string) (net.Listen
 	l.srv = &http.Server{
 		Handler:           servePath(s.Path, l.Handler),
 		ReadHeaderTimeout: s.HandshakeTimeout, // also bounds the TLS handshake
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		Protocols:         &protocols,
 		ErrorLog:          s.errorLog(),
 	}
