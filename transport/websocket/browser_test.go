@@ -71,41 +71,13 @@ const wantBrowser = `{"sum":6,"missing":5,"a":"a","b":[5,"no b"],"c":{"x":[1,2]}
 func TestBrowser(t *testing.T) {
 	chromium := testenv.LookPath(t, "chromium", "apt-get install -y chromium")
 	leakcheck.Check(t)
-	ctx := rpctest.Context(t)
-	js, err := os.ReadFile("js/dmicro.js")
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	// The page's server, on its own port: another origin than the
-	// endpoint's.
-	results := make(chan string, 1)
+	// endpoint's. It also serves the framing check.
 	fr := &framingServer{t: t}
-	var page *httptest.Server
-	// The page is made once the endpoint's address is known. The pointer
-	// tells the race detector what the start of chromium tells us.
-	var pageHTML atomic.Pointer[[]byte]
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(*pageHTML.Load())
-	})
-	mux.HandleFunc("GET /dmicro.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Write(js)
-	})
-	mux.HandleFunc("POST /result", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		select {
-		case results <- string(b):
-		default:
-		}
-	})
-	mux.Handle("GET /framing", fr)
-	page = httptest.NewServer(mux)
-	t.Cleanup(fr.wait) // after page.Close: the hijacked connection's handler
-	t.Cleanup(page.Close)
-	pageHost := page.Listener.Addr().String()
+	t.Cleanup(fr.wait) // after the page server's Close: the hijacked connection's handler
+	page := newPageServer(t)
+	page.mux.Handle("GET /framing", fr)
 
 	// The rpc endpoint, json format, on a listener that allows the page's
 	// origin and on one that allows no other origin.
@@ -123,45 +95,114 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allowed := serveEndpoint(t, ep, Transport{Config: Config{OriginPatterns: []string{pageHost}}})
+	allowed := serveEndpoint(t, ep, Transport{Config: Config{OriginPatterns: []string{page.host()}}})
 	refused := serveEndpoint(t, ep, Transport{})
 
-	var html bytes.Buffer
-	err = browserPage.Execute(&html, map[string]string{
+	page.setPage(t, browserPage, map[string]string{
 		"RPC":     "ws://" + allowed + "/",
 		"Refused": "ws://" + refused + "/",
-		"Framing": "ws://" + pageHost + "/framing",
+		"Framing": "ws://" + page.host() + "/framing",
 	})
+	if got := runChromium(t, chromium, page.URL+"/").report(page.results); got != wantBrowser {
+		t.Errorf("the page reported\n%s\nwant\n%s", got, wantBrowser)
+	}
+}
+
+// pageServer serves a test page and js/dmicro.js from a port of its own,
+// another origin than the endpoint's, and takes what the page reports with
+// POST /result. Tests add handlers to mux.
+type pageServer struct {
+	*httptest.Server
+	mux     *http.ServeMux
+	results chan string
+	// html is the page, set once the endpoint's address is known. The
+	// pointer tells the race detector what the start of chromium tells us.
+	html atomic.Pointer[[]byte]
+}
+
+// newPageServer starts a pageServer; it is closed when the test ends.
+func newPageServer(t *testing.T) *pageServer {
+	t.Helper()
+	js, err := os.ReadFile("js/dmicro.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pageHTML.Store(new(html.Bytes()))
+	p := &pageServer{mux: http.NewServeMux(), results: make(chan string, 1)}
+	p.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(*p.html.Load())
+	})
+	p.mux.HandleFunc("GET /dmicro.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(js)
+	})
+	p.mux.HandleFunc("POST /result", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		select {
+		case p.results <- string(b):
+		default:
+		}
+	})
+	p.Server = httptest.NewServer(p.mux)
+	t.Cleanup(p.Close)
+	return p
+}
 
-	var output bytes.Buffer
-	cmd := exec.CommandContext(ctx, chromium, chromiumArgs(t.TempDir(), page.URL+"/")...)
-	cmd.Stdout, cmd.Stderr = &output, &output
+// host returns the page server's "host:port".
+func (p *pageServer) host() string { return p.Listener.Addr().String() }
+
+// setPage makes the page from tmpl and data.
+func (p *pageServer) setPage(t *testing.T, tmpl *template.Template, data any) {
+	t.Helper()
+	var html bytes.Buffer
+	if err := tmpl.Execute(&html, data); err != nil {
+		t.Fatal(err)
+	}
+	p.html.Store(new(html.Bytes()))
+}
+
+// browser is a headless Chromium that runs a page.
+type browser struct {
+	t      *testing.T
+	output bytes.Buffer // read only once stopped
+	stop   func()       // kills it and its children, and waits
+}
+
+// runChromium starts headless Chromium, the program at path chromium, on
+// url. It is killed, with every process it started, when the test ends.
+func runChromium(t *testing.T, chromium, url string) *browser {
+	t.Helper()
+	b := &browser{t: t}
+	cmd := exec.CommandContext(rpctest.Context(t), chromium, chromiumArgs(t.TempDir(), url)...)
+	cmd.Stdout, cmd.Stderr = &b.output, &b.output
 	cmd.WaitDelay = rpctest.Timeout // for a process that escaped the group and holds the output
 	inOwnGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	stop := sync.OnceFunc(func() {
+	b.stop = sync.OnceFunc(func() {
 		killGroup(cmd)
 		cmd.Wait()
 	})
 	t.Cleanup(func() {
-		stop()
+		b.stop()
 		rpctest.WaitFor(t, "chromium's processes to end", func() bool { return groupGone(cmd) })
 	})
+	return b
+}
 
+// report waits for the page to report on results, and returns what it
+// reported. It fails the test, with chromium's output, when the page
+// reports nothing before rpctest.Timeout.
+func (b *browser) report(results <-chan string) string {
+	b.t.Helper()
 	select {
 	case got := <-results:
-		if got != wantBrowser {
-			t.Errorf("the page reported\n%s\nwant\n%s", got, wantBrowser)
-		}
-	case <-ctx.Done():
-		stop()
-		t.Fatalf("the page reported nothing; chromium's output:\n%s", tail(output.String()))
+		return got
+	case <-rpctest.Context(b.t).Done():
+		b.stop()
+		b.t.Fatalf("the page reported nothing; chromium's output:\n%s", tail(b.output.String()))
+		return ""
 	}
 }
 
