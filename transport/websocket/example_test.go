@@ -8,7 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
+	"github.com/dmicro-go/dmicro/rpc"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+	wirehttp "github.com/dmicro-go/dmicro/rpc/wire/http"
+	wirejson "github.com/dmicro-go/dmicro/rpc/wire/json"
+	"github.com/dmicro-go/dmicro/rpc/wire/raw"
 	"github.com/dmicro-go/dmicro/transport"
 	"github.com/dmicro-go/dmicro/transport/websocket"
 )
@@ -48,7 +54,7 @@ func ExampleTransport() {
 		fmt.Println(err)
 		return
 	}
-	server := websocket.Transport{Config: websocket.Config{Path: "/rpc", TLS: cert.ServerConfig()}}
+	server := websocket.Transport{Config: websocket.Config{TLS: cert.ServerConfig()}}
 	ln, err := server.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println(err)
@@ -59,8 +65,8 @@ func ExampleTransport() {
 	go echo(ln, done)
 	defer func() { <-done }()
 
-	// Dial opens wss://127.0.0.1:PORT/rpc.
-	client := websocket.Transport{Config: websocket.Config{Path: "/rpc", TLS: cert.ClientConfig()}}
+	// Dial opens wss://127.0.0.1:PORT/, the default Path of both sides.
+	client := websocket.Transport{Config: websocket.Config{TLS: cert.ClientConfig()}}
 	c, err := client.Dial(ctx, "tcp", ln.Addr().String())
 	if err != nil {
 		fmt.Println(err)
@@ -99,4 +105,94 @@ func ExampleHandler() {
 	defer c.Close()
 	exchange(c, "hello through the mux")
 	// Output: hello through the mux
+}
+
+// One TCP port serves dmicro clients over TCP, HTTP requests and WebSocket
+// clients, browsers with js/dmicro.js among them: rpc.Config.Formats picks
+// the format of each connection from its first bytes, and an Upgrader in
+// rpc.Config.Upgraders first takes the WebSocket upgrades of its path ("/"
+// here, the default), whose connections are then served in any of the
+// formats.
+func ExampleUpgrader() {
+	ctx := context.Background()
+	up, err := websocket.NewUpgrader(websocket.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv, err := rpc.NewEndpoint(rpc.Config{
+		ListenAddr: "127.0.0.1:0",
+		Formats:    []wire.Format{raw.Format{}, wirejson.Format{}, wirehttp.Format{}},
+		Upgraders:  []transport.Upgrader{up},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = srv.Router().HandleCall("/math/add", rpc.CallFunc(func(_ *rpc.CallCtx, arg *[]int) (int, error) {
+		sum := 0
+		for _, n := range *arg {
+			sum += n
+		}
+		return sum, nil
+	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ln, err := srv.Listen(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		srv.Serve(ln)
+	}()
+	defer func() { srv.Close(); <-served }()
+	addr := ln.Addr().String()
+
+	// A dmicro client over WebSocket (ws://ADDR/), in the json format, and
+	// one over TCP in the raw format.
+	for _, c := range []struct {
+		name string
+		cfg  rpc.Config
+	}{
+		{"websocket", rpc.Config{Transport: websocket.Transport{}, Format: wirejson.Format{}}},
+		{"tcp", rpc.Config{}},
+	} {
+		cli, err := rpc.NewEndpoint(c.cfg)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		defer cli.Close()
+		sess, err := cli.Dial(ctx, addr)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		var sum int
+		if err := sess.Call(ctx, "/math/add", []int{1, 2, 3}, &sum); err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(c.name, sum)
+	}
+
+	// An HTTP request.
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := hc.Post("http://"+addr+"/math/add", "application/json", strings.NewReader("[1,2,3]"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println("http", strings.TrimSpace(string(body)))
+	// Output:
+	// websocket 6
+	// tcp 6
+	// http 6
 }

@@ -1,14 +1,21 @@
 // dmicro.js: a small, dependency-free client for browsers (an ES module)
 // that calls a dmicro rpc endpoint served over WebSocket (the Go package
-// transport/websocket) with the json frame format (rpc/wire/json/FORMAT.md).
+// transport/websocket) with the json frame format (rpc/wire/json/FORMAT.md):
+// the endpoint must serve json, as its Config.Format or among its
+// Config.Formats (one port for every format and WebSocket, with
+// websocket.Upgrader in Config.Upgraders).
 //
 //   import { connect } from "./dmicro.js";
-//   const client = connect("wss://example.com/rpc");
+//   const client = connect("wss://example.com/"); // "/": the Go side's default path
 //   const sum = await client.call("/math/add", [1, 2, 3]); // 6
 //   client.close();
 //
 // connect(url) opens a WebSocket with the subprotocol "dmicro" and returns
 // the client at once; calls made before the socket is open wait for it.
+// The url's path is the server's websocket.Config.Path, "/" by default:
+// `go run ./cmd/rpcserver -wire auto` (or -transport websocket -wire json)
+// serves ws://127.0.0.1:9091/. The server refuses pages of another origin
+// than its own unless its websocket.Config.OriginPatterns allows them.
 //
 // client.call(method, params, options) sends a CALL whose body is params
 // as JSON (codec 'j', 106), or no body when params is undefined, and
