@@ -103,7 +103,8 @@ func TestSeedExample(t *testing.T) {
 }
 
 // TestEveryWireOnOnePort runs cmd/rpcserver with -wire auto and the
-// example client in each format against the one port.
+// example client in each format against the one port, over TCP and over
+// WebSocket, which the same port serves.
 func TestEveryWireOnOnePort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs two programs")
@@ -120,10 +121,43 @@ func TestEveryWireOnOnePort(t *testing.T) {
 		srv.Process.Signal(syscall.SIGTERM)
 		srv.Wait()
 	}()
-	for _, wire := range []string{"raw", "json", "pb", "http", "jsonrpc"} {
-		out, err := exec.Command(filepath.Join(bin, "rpcclient"), "-addr", addr, "-wire", wire, "-wait", "20s").CombinedOutput()
+	for _, tr := range []string{"tcp", "websocket"} {
+		for _, wire := range []string{"raw", "json", "pb", "http", "jsonrpc"} {
+			out, err := exec.Command(filepath.Join(bin, "rpcclient"), "-addr", addr, "-transport", tr, "-wire", wire, "-wait", "20s").CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != "result: 15" {
+				t.Errorf("-transport %s -wire %s: %q, %v\nserver log:\n%s", tr, wire, out, err, serverLog.String())
+			}
+		}
+	}
+}
+
+// TestWSSOnTheTLSPort runs cmd/rpcserver with -transport tls -wire auto and
+// calls its one port with the example client over TLS and over wss.
+func TestWSSOnTheTLSPort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs two programs")
+	}
+	bin := programs(t)
+	addr := freeAddr(t)
+	cert := filepath.Join(t.TempDir(), "cert.pem")
+	var serverLog bytes.Buffer
+	srv := exec.Command(filepath.Join(bin, "rpcserver"), "-addr", addr, "-transport", "tls", "-wire", "auto", "-cert-out", cert)
+	srv.Stderr = &serverLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		srv.Process.Signal(syscall.SIGTERM)
+		srv.Wait()
+	}()
+	rpctest.WaitFor(t, "the server to write its certificate", func() bool {
+		fi, err := os.Stat(cert)
+		return err == nil && fi.Size() > 0
+	})
+	for _, tr := range []string{"tls", "wss"} {
+		out, err := exec.Command(filepath.Join(bin, "rpcclient"), "-addr", addr, "-transport", tr, "-ca", cert, "-wire", "json", "-wait", "20s").CombinedOutput()
 		if err != nil || strings.TrimSpace(string(out)) != "result: 15" {
-			t.Errorf("-wire %s: %q, %v\nserver log:\n%s", wire, out, err, serverLog.String())
+			t.Errorf("-transport %s: %q, %v\nserver log:\n%s", tr, out, err, serverLog.String())
 		}
 	}
 }

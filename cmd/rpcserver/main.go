@@ -7,7 +7,11 @@
 //
 // With -wire auto one port serves every format: the example client in each
 // of them, curl (POST /math/add with a JSON body) and any JSON-RPC 2.0
-// client, over a raw stream or POST /jsonrpc.
+// client, over a raw stream or POST /jsonrpc. Over tcp and tls it serves
+// WebSocket on that port too, on ws://ADDR/ (wss:// over tls), in any of
+// the formats: rpcclient -transport websocket (or wss), and browsers with
+// transport/websocket/js/dmicro.js, whose pages must be of the server's
+// own origin.
 //
 // The transports with TLS (tls, quic, wss) serve -cert and -key, or else a
 // self-signed certificate made at start, written to -cert-out for clients
@@ -83,6 +87,9 @@ func run() error {
 	}
 	if *wireName == "auto" {
 		cfg.Formats = wireflag.All()
+		if cfg.Upgraders, err = transportflag.Upgraders(*trName, logger); err != nil {
+			return err
+		}
 	} else {
 		f, err := wireflag.Format(*wireName)
 		if err != nil {

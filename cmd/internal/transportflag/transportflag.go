@@ -97,6 +97,25 @@ func Server(name, flagNetwork, certFile, keyFile, certOut string, log *slog.Logg
 	return tr, network(name, flagNetwork), err
 }
 
+// Upgraders returns the upgraders of a server of the transport named name
+// that serves every frame format on one port (-wire auto): over tcp and
+// tls, the WebSocket upgrader on the default path "/", so that the same
+// port serves ws:// (wss:// over tls) clients, such as rpcclient
+// -transport websocket and browsers with dmicro.js. The other transports
+// get none: websocket and wss are WebSocket already, and unix, kcp and quic
+// are no transports of WebSocket clients.
+func Upgraders(name string, log *slog.Logger) ([]transport.Upgrader, error) {
+	switch name {
+	case "", "tcp", "tls":
+		up, err := websocket.NewUpgrader(websocket.Config{Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		return []transport.Upgrader{up}, nil
+	}
+	return nil, nil
+}
+
 // Client returns the transport named name for a client, and its network.
 // A transport with TLS trusts the certificates in caFile (the server's
 // self-signed one, say), or the system's roots when caFile is empty.
