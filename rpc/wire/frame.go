@@ -18,8 +18,8 @@ const discardChunk = 1 << 30
 // FrameReader reads length-prefixed frames: each is a 4-byte big-endian
 // length, then that many bytes of content laid out by the format. The raw,
 // json and pb formats read their frames with it, and so can any format
-// laid out the same way: its framer's ReadMessage calls ReadFrame and
-// parses the content.
+// laid out the same way: its framer embeds a FrameReader whose Parse
+// decodes the content, and so has the ReadMessage of a [Framer].
 //
 // ReadFrame checks a frame's length against the size limit before it
 // allocates anything. A frame over the limit is skipped, its bytes
@@ -50,6 +50,23 @@ type FrameReader struct {
 	Header func(prefix []byte) (Type, uint32)
 	// HeaderLen is how many bytes of a refused frame Header is shown.
 	HeaderLen int
+	// Parse fills m, which the caller has Reset, from content, the frame
+	// after its length field, for ReadMessage. Body may point into
+	// content, which m holds. A frame that breaks the format gives a
+	// *MessageError wrapping ErrMalformed, with the Type and Seq of its
+	// header when they could be read.
+	Parse func(m *Message, content []byte) error
+}
+
+// ReadMessage reads the next frame with ReadFrame and fills m from it with
+// Parse: it is the ReadMessage of a [Framer]. After a *MessageError the
+// stream is still in step.
+func (fr *FrameReader) ReadMessage(m *Message) error {
+	b, err := fr.ReadFrame(m)
+	if err != nil {
+		return err
+	}
+	return fr.Parse(m, b)
 }
 
 // ReadFrame reads the next frame's content, everything after its length

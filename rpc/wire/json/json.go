@@ -46,17 +46,12 @@ func (Format) Name() string { return "json" }
 // NewFramer returns a framer that reads json frames from r and refuses
 // frames larger than opts.Limit() in both directions.
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
-	return &framer{
-		r: wire.FrameReader{
-			R:         r,
-			Limit:     opts.Limit(),
-			Name:      "json",
-			MinLen:    1,
-			Header:    peekHeader,
-			HeaderLen: headerPeek,
-		},
-		limit: opts.Limit(),
+	f := &framer{limit: opts.Limit()}
+	f.FrameReader = wire.FrameReader{
+		R: r, Limit: f.limit, Name: "json", Parse: f.parse,
+		MinLen: 1, Header: peekHeader, HeaderLen: headerPeek,
 	}
+	return f
 }
 
 // Sniff recognises a json stream: a length prefix followed by '{', since
@@ -74,8 +69,8 @@ func (Format) Sniff(prefix []byte) wire.SniffResult {
 // framer reads and writes the json frames of one connection. Everything
 // but limit belongs to ReadMessage.
 type framer struct {
-	r     wire.FrameReader
-	limit int
+	wire.FrameReader // its ReadMessage is the framer's
+	limit            int
 	// methods interns method names.
 	methods wire.MethodCache
 	// obj receives the members of the frame being read.

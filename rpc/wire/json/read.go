@@ -55,22 +55,6 @@ func reuse(b []byte) []byte {
 	return b[:0]
 }
 
-// ReadMessage reads the next frame into m, which the caller has Reset.
-//
-// A frame over the size limit is skipped without being allocated and
-// reported as a *wire.MessageError wrapping wire.ErrTooLarge; a frame that
-// breaks the format is reported as a *wire.MessageError wrapping
-// wire.ErrMalformed. After either, the stream is still in step. io.EOF
-// means the stream ended cleanly between frames; io.ErrUnexpectedEOF means
-// it ended inside one.
-func (f *framer) ReadMessage(m *wire.Message) error {
-	b, err := f.r.ReadFrame(m)
-	if err != nil {
-		return err
-	}
-	return f.parse(m, b)
-}
-
 // peekHeader finds the type and seq of a frame that cannot be decoded
 // whole, from its first bytes b, where a writer puts them: it reads the
 // members at the start of the object for as long as their values are

@@ -60,17 +60,12 @@ func (Format) Name() string { return "pb" }
 // NewFramer returns a framer that reads pb frames from r and refuses
 // frames larger than opts.Limit() in both directions.
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
-	return &framer{
-		r: wire.FrameReader{
-			R:         r,
-			Limit:     opts.Limit(),
-			Name:      "pb",
-			MinLen:    minFrameLen,
-			Header:    peekFrame,
-			HeaderLen: headerPeek,
-		},
-		limit: opts.Limit(),
+	f := &framer{limit: opts.Limit()}
+	f.FrameReader = wire.FrameReader{
+		R: r, Limit: f.limit, Name: "pb", Parse: f.parse,
+		MinLen: minFrameLen, Header: peekFrame, HeaderLen: headerPeek,
 	}
+	return f
 }
 
 // Sniff recognises a pb stream: a length prefix followed by the version
@@ -90,8 +85,8 @@ func (Format) Sniff(prefix []byte) wire.SniffResult {
 
 // framer reads and writes the pb frames of one connection.
 type framer struct {
-	r     wire.FrameReader
-	limit int
+	wire.FrameReader // its ReadMessage is the framer's
+	limit            int
 	// methods interns method names; only ReadMessage uses it.
 	methods wire.MethodCache
 }

@@ -12,22 +12,6 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
-// ReadMessage reads the next frame into m, which the caller has Reset.
-//
-// A frame over the size limit is skipped without being allocated and
-// reported as a *wire.MessageError wrapping wire.ErrTooLarge; a frame that
-// breaks the format is reported as a *wire.MessageError wrapping
-// wire.ErrMalformed. After either, the stream is still in step. io.EOF
-// means the stream ended cleanly between frames; io.ErrUnexpectedEOF means
-// it ended inside one.
-func (f *framer) ReadMessage(m *wire.Message) error {
-	b, err := f.r.ReadFrame(m)
-	if err != nil {
-		return err
-	}
-	return f.parse(m, b)
-}
-
 // header is what a reader has learnt so far of a frame's version, type and
 // seq, so that its errors can name the frame.
 type header struct {

@@ -43,23 +43,18 @@ func (Format) Name() string { return "raw" }
 // NewFramer returns a framer that reads raw frames from r and refuses
 // frames larger than opts.Limit() in both directions.
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
-	return &framer{
-		r: wire.FrameReader{
-			R:         r,
-			Limit:     opts.Limit(),
-			Name:      "raw",
-			MinLen:    minFrameLen,
-			Header:    peekHeader,
-			HeaderLen: headerSize,
-		},
-		limit: opts.Limit(),
+	f := &framer{limit: opts.Limit()}
+	f.FrameReader = wire.FrameReader{
+		R: r, Limit: f.limit, Name: "raw", Parse: f.parse,
+		MinLen: minFrameLen, Header: peekHeader, HeaderLen: headerSize,
 	}
+	return f
 }
 
 // framer reads and writes the raw frames of one connection.
 type framer struct {
-	r     wire.FrameReader
-	limit int
+	wire.FrameReader // its ReadMessage is the framer's
+	limit            int
 	// methods interns method names; only ReadMessage uses it.
 	methods wire.MethodCache
 }

@@ -8,22 +8,6 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
-// ReadMessage reads the next frame into m, which the caller has Reset.
-//
-// A frame over the size limit is skipped without being allocated and
-// reported as a *wire.MessageError wrapping wire.ErrTooLarge; a frame that
-// breaks the format is reported as a *wire.MessageError wrapping
-// wire.ErrMalformed. After either, the stream is still in step. io.EOF
-// means the stream ended cleanly between frames; io.ErrUnexpectedEOF means
-// it ended inside one.
-func (f *framer) ReadMessage(m *wire.Message) error {
-	b, err := f.r.ReadFrame(m)
-	if err != nil {
-		return err
-	}
-	return f.parse(m, b)
-}
-
 // peekHeader finds the type and seq of a frame refused for its size in
 // its fixed header, the first headerSize bytes of b: the type when the
 // version is known and the type valid, the seq when the version is known.
