@@ -8,6 +8,7 @@ import (
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 	"github.com/dmicro-go/dmicro/rpc/wire/raw"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // benchCall is a call with a 581-byte JSON body, one metadata pair and a
@@ -37,23 +38,9 @@ func BenchmarkServe(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			f := bf.f.NewFramer(bufio.NewReader(&cycleReader{data: req}), wire.Options{})
+			f := bf.f.NewFramer(bufio.NewReader(wiretest.Cycle(req)), wire.Options{})
 			reply := &wire.Message{Type: wire.TypeReply, Codec: 'j', Body: benchCall().Body}
-			buf := make([]byte, 0, 4096)
-			var m wire.Message
-			b.SetBytes(int64(len(req)))
-			b.ReportAllocs()
-			for b.Loop() {
-				m.Reset()
-				if err := f.ReadMessage(&m); err != nil {
-					b.Fatal(err)
-				}
-				reply.Seq = m.Seq
-				if buf, err = f.AppendMessage(buf[:0], reply); err != nil {
-					b.Fatal(err)
-				}
-			}
-			m.Reset()
+			wiretest.BenchReadReply(b, f, reply, len(req))
 		})
 	}
 }
@@ -77,7 +64,7 @@ func BenchmarkCall(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			f := bf.f.NewFramer(bufio.NewReader(&cycleReader{data: resp}), wire.Options{Client: true})
+			f := bf.f.NewFramer(bufio.NewReader(wiretest.Cycle(resp)), wire.Options{Client: true})
 			buf := make([]byte, 0, 4096)
 			var m wire.Message
 			b.SetBytes(int64(len(resp)))

@@ -224,19 +224,3 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
-
-// cycleReader returns the same bytes over and over, without allocating.
-type cycleReader struct {
-	data []byte
-	off  int
-}
-
-func (c *cycleReader) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		k := copy(p[n:], c.data[c.off:])
-		n += k
-		c.off = (c.off + k) % len(c.data)
-	}
-	return n, nil
-}

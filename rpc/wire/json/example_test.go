@@ -3,6 +3,7 @@ package json_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
@@ -10,28 +11,29 @@ import (
 )
 
 func Example() {
-	// Write a call into a buffer, as a connection's writer would.
-	var conn bytes.Buffer
-	w := json.Format{}.NewFramer(nil, wire.Options{})
-	call := &wire.Message{Type: wire.TypeCall, Seq: 1, Method: "/math/add", Codec: 'j', Body: []byte("[1,2,3]")}
-	frame, err := w.AppendMessage(nil, call)
+	// A peer in any language sends a call: a 4-byte length, then JSON text.
+	text := `{"v":1,"type":1,"seq":7,"method":"/math/add","codec":106,"body":[1,2,3]}`
+	frame := binary.BigEndian.AppendUint32(nil, uint32(len(text)))
+	frame = append(frame, text...)
+
+	// This side reads it as a call...
+	f := json.Format{}.NewFramer(bufio.NewReader(bytes.NewReader(frame)), wire.Options{})
+	var m wire.Message
+	if err := f.ReadMessage(&m); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Type, m.Seq, m.Method, string(m.Body))
+	m.Release() // m.Body pointed into a pooled buffer
+
+	// ...and writes the reply the same way.
+	out, err := f.AppendMessage(nil, &wire.Message{Type: wire.TypeReply, Seq: 7, Codec: 'j', Body: []byte("6")})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	conn.Write(frame)
-	fmt.Printf("%s\n", frame[4:]) // after the length, the frame is JSON text
-
-	// Read it back on the other side.
-	r := json.Format{}.NewFramer(bufio.NewReader(&conn), wire.Options{})
-	var m wire.Message
-	if err := r.ReadMessage(&m); err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer m.Release() // m.Body points into a pooled buffer
-	fmt.Println(m.Type, m.Seq, m.Method, string(m.Body))
+	fmt.Printf("%s\n", out[4:])
 	// Output:
-	// {"v":1,"type":1,"seq":1,"method":"/math/add","codec":106,"body":[1,2,3]}
-	// CALL 1 /math/add [1,2,3]
+	// CALL 7 /math/add [1,2,3]
+	// {"v":1,"type":2,"seq":7,"codec":106,"body":6}
 }

@@ -8,19 +8,18 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
-// FuzzReadMessage feeds arbitrary bytes to ReadMessage until it fails; see
-// wiretest.FuzzRead for what it must and must not do. Every frame it
-// writes again must be one valid JSON object in valid UTF-8.
+// FuzzReadMessage reads arbitrary bytes as wiretest.FuzzReads does, which
+// checks with oneObject that every frame written again is one JSON object
+// in UTF-8. Its own seeds are JSON texts: a few that bend the syntax, then
+// one per rule of the reader, for the fuzzer to mutate the values rather
+// than the syntax around them.
 func FuzzReadMessage(f *testing.F) {
-	wiretest.AddSeeds(f, Format{})
-	f.Add([]byte{0xff, 0xff, 0xff, 0xff, '{', '"', 'v', '"', ':', '1'})
-	f.Add(frame(`{"v":1,"type":1,"seq":5,"meta":[["a","b"],["c"]],"filters":[0]}`))
-	f.Add(frame(`{ "V":1, "type":3, "method":"\ud800\u00e9", "body":[ 1 ], "body":null, "x":{} }`))
-	f.Add(frame(`{"v":1,"type":2,"code":-2147483648,"error":"\u0000","body64":"AA=="}`))
-	f.Add(frame(`{"v":1,"type":2,"timeout_us":18446744073709551615,"codec":255,"filters":[255]}`))
-	// One seed per rule of the reader, for the fuzzer to mutate the values
-	// rather than the syntax around them.
+	seeds := [][]byte{{0xff, 0xff, 0xff, 0xff, '{', '"', 'v', '"', ':', '1'}}
 	for _, text := range []string{
+		`{"v":1,"type":1,"seq":5,"meta":[["a","b"],["c"]],"filters":[0]}`,
+		`{ "V":1, "type":3, "method":"\ud800\u00e9", "body":[ 1 ], "body":null, "x":{} }`,
+		`{"v":1,"type":2,"code":-2147483648,"error":"\u0000","body64":"AA=="}`,
+		`{"v":1,"type":2,"timeout_us":18446744073709551615,"codec":255,"filters":[255]}`,
 		`{"v":1,"type":1,"seq":4294967295,"method":"/m\u00e9\ud83d\ude00\"\\\/"}`,
 		`{"v":1,"type":1,"timeout_us":1}`,
 		`{"v":1,"type":2,"code":-1,"error":"\u0000\ud800"}`,
@@ -34,12 +33,9 @@ func FuzzReadMessage(f *testing.F) {
 		`{"V":1,"TYPE":1,"Seq":-0}`,
 		`{"v":1,"type":1,"unknown":[{"x":"y"}],"seq":1,"seq":2}`,
 	} {
-		f.Add(frame(text))
+		seeds = append(seeds, frame(text))
 	}
-
-	f.Fuzz(func(t *testing.T, data []byte) {
-		wiretest.FuzzRead(t, Format{}, options, data)
-	})
+	wiretest.FuzzReads(f, Format{}, options, seeds...)
 }
 
 // FuzzRoundTrip writes messages made of arbitrary strings and bodies and

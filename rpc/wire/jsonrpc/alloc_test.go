@@ -6,15 +6,13 @@ import (
 	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // TestReadReplyDoesNotAllocate checks the steady state of a server: a call
 // read from the pooled buffer and its reply written cost no allocation;
 // metadata costs one string for all its pairs.
 func TestReadReplyDoesNotAllocate(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops buffers at random under the race detector")
-	}
 	tests := []struct {
 		name   string
 		req    string
@@ -26,23 +24,9 @@ func TestReadReplyDoesNotAllocate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := Format{}.NewFramer(bufio.NewReader(&cycleReader{data: []byte(tt.req)}), wire.Options{})
+			f := Format{}.NewFramer(bufio.NewReader(wiretest.Cycle([]byte(tt.req))), wire.Options{})
 			reply := &wire.Message{Type: wire.TypeReply, Codec: 'j', Body: []byte(`{"sum":3}`)}
-			var m wire.Message
-			out := make([]byte, 0, 4096)
-			allocs := testing.AllocsPerRun(1000, func() {
-				m.Reset()
-				if err := f.ReadMessage(&m); err != nil {
-					t.Fatal(err)
-				}
-				reply.Seq = m.Seq
-				var err error
-				if out, err = f.AppendMessage(out[:0], reply); err != nil {
-					t.Fatal(err)
-				}
-			})
-			m.Reset()
-			if allocs != tt.allocs {
+			if allocs := wiretest.ReadReplyAllocs(t, f, reply); allocs != tt.allocs {
 				t.Fatalf("read and reply allocated %v times per run, want %v", allocs, tt.allocs)
 			}
 		})

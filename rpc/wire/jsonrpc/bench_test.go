@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // benchParams returns a JSON array of exactly 581 bytes.
@@ -40,30 +41,15 @@ func TestBenchParamsSize(t *testing.T) {
 // for one request.
 func BenchmarkReadReply(b *testing.B) {
 	req := benchRequest()
-	f := Format{}.NewFramer(bufio.NewReader(&cycleReader{data: []byte(req)}), wire.Options{})
+	f := Format{}.NewFramer(bufio.NewReader(wiretest.Cycle([]byte(req))), wire.Options{})
 	reply := &wire.Message{Type: wire.TypeReply, Codec: 'j', Body: []byte("4242")}
-	var m wire.Message
-	out := make([]byte, 0, 4096)
-	b.SetBytes(int64(len(req)))
-	b.ReportAllocs()
-	for b.Loop() {
-		m.Reset()
-		if err := f.ReadMessage(&m); err != nil {
-			b.Fatal(err)
-		}
-		reply.Seq = m.Seq
-		var err error
-		if out, err = f.AppendMessage(out[:0], reply); err != nil {
-			b.Fatal(err)
-		}
-	}
-	m.Reset()
+	wiretest.BenchReadReply(b, f, reply, len(req))
 }
 
 // BenchmarkReadMessage reads the call alone.
 func BenchmarkReadMessage(b *testing.B) {
 	req := benchRequest()
-	f := Format{}.NewFramer(bufio.NewReader(&cycleReader{data: []byte(req)}), wire.Options{})
+	f := Format{}.NewFramer(bufio.NewReader(wiretest.Cycle([]byte(req))), wire.Options{})
 	x := f.(*framer).x
 	var m wire.Message
 	b.SetBytes(int64(len(req)))
@@ -100,7 +86,7 @@ func BenchmarkAppendCall(b *testing.B) {
 func BenchmarkBatch(b *testing.B) {
 	one := strings.TrimSuffix(benchRequest(), "\n")
 	req := "[" + strings.Repeat(one+",", 9) + one + "]\n"
-	f := Format{}.NewFramer(bufio.NewReader(&cycleReader{data: []byte(req)}), wire.Options{})
+	f := Format{}.NewFramer(bufio.NewReader(wiretest.Cycle([]byte(req))), wire.Options{})
 	reply := &wire.Message{Type: wire.TypeReply, Codec: 'j', Body: []byte("4242")}
 	var m wire.Message
 	out := make([]byte, 0, 4096)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // TestExchangeOneValuePerMessage uses an exchange the way a format that
@@ -95,14 +96,14 @@ func TestExchangeOneValuePerMessage(t *testing.T) {
 	if n := x.Refuse(nil, fmt.Errorf("body: %w", wire.ErrTooLarge)); n != 1 {
 		t.Fatalf("Refuse = %d", n)
 	}
-	me := asMessageError(t, x.Next(&m), wire.ErrTooLarge)
+	me := wiretest.AsMessageError(t, x.Next(&m), wire.ErrTooLarge)
 	out, done, err := x.Reply(nil, &wire.Message{Type: wire.TypeReply, Seq: me.Seq, Code: wire.CodeTooLarge})
 	if err != nil || !done {
 		t.Fatalf("Reply: %v %v", done, err)
 	}
 	sameValues(t, out, []byte(`{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}`))
 	x.Refuse([]byte(`{"jsonrpc":"2.0","id":5,`), errors.New("truncated body"))
-	me = asMessageError(t, x.Next(&m), wire.ErrMalformed)
+	me = wiretest.AsMessageError(t, x.Next(&m), wire.ErrMalformed)
 	if !errors.Is(me, errParse) || me.Close {
 		t.Fatalf("MessageError %+v", me)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 func TestFormatName(t *testing.T) {
@@ -31,7 +32,7 @@ func TestIDsEchoExactly(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			req := `{"jsonrpc":"2.0","method":"echo","params":[1],"id":` + id + `}` +
 				`[{"jsonrpc":"2.0","method":"echo","params":[2],"id":` + id + `}]`
-			s := serve(t, newReadFramer(strings.NewReader(req), 0))
+			s := serve(t, wiretest.NewReader(Format{}, strings.NewReader(req), 0))
 			// serve answers the calls in reverse order.
 			want := `[{"jsonrpc":"2.0","id":` + id + `,"result":[2]}]` + "\n" +
 				`{"jsonrpc":"2.0","id":` + id + `,"result":[1]}` + "\n"
@@ -57,7 +58,7 @@ func TestMethodNames(t *testing.T) {
 		t.Run(tt.method, func(t *testing.T) {
 			req := `{"jsonrpc":"2.0","method":` + tt.method + `,"id":1}`
 			// Twice: the second read comes from the interning cache.
-			f := newReadFramer(strings.NewReader(req+req), 0)
+			f := wiretest.NewReader(Format{}, strings.NewReader(req+req), 0)
 			for range 2 {
 				var m wire.Message
 				if err := f.ReadMessage(&m); err != nil {
@@ -81,7 +82,7 @@ func TestRequestFields(t *testing.T) {
 		`{"jsonrpc":"2.0","method":"t","timeout_ms":-3}` +
 		`{"jsonrpc":"2.0","method":"t","timeout_ms":1e300}` +
 		`{"jsonrpc":"2.0","method":"t","timeout_ms":99999999999999999}`
-	f := newReadFramer(strings.NewReader(req), 0)
+	f := wiretest.NewReader(Format{}, strings.NewReader(req), 0)
 	var m wire.Message
 	if err := f.ReadMessage(&m); err != nil {
 		t.Fatal(err)
@@ -122,7 +123,7 @@ func TestBatchOrder(t *testing.T) {
 	req := `[{"jsonrpc":"2.0","method":"a","id":1},{"jsonrpc":"2.0","method":"n"},5,` +
 		`{"jsonrpc":"2.0","method":"b","id":2},{"jsonrpc":"2.0","method":"c","id":3}]`
 	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 3, 1}} {
-		f := newReadFramer(strings.NewReader(req), 0)
+		f := wiretest.NewReader(Format{}, strings.NewReader(req), 0)
 		var seqs []uint32
 		var m wire.Message
 		for {
@@ -191,7 +192,7 @@ func TestClientRoundTrip(t *testing.T) {
 		t.Fatalf("client wrote\n%s\nwant\n%s", wireBytes, wantWire)
 	}
 
-	server := newReadFramer(bytes.NewReader(wireBytes), 0)
+	server := wiretest.NewReader(Format{}, bytes.NewReader(wireBytes), 0)
 	var got [5]wire.Message
 	for i := range got {
 		if err := server.ReadMessage(&got[i]); err != nil {
@@ -289,7 +290,7 @@ func TestReadResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newReadFramer(strings.NewReader(tt.in), 0)
+			f := wiretest.NewReader(Format{}, strings.NewReader(tt.in), 0)
 			for _, w := range tt.want {
 				var m wire.Message
 				if err := f.ReadMessage(&m); err != nil {
@@ -333,9 +334,9 @@ func TestReadBadResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newReadFramer(strings.NewReader(tt.in+`{"jsonrpc":"2.0","result":1,"id":8}`), 0)
+			f := wiretest.NewReader(Format{}, strings.NewReader(tt.in+`{"jsonrpc":"2.0","result":1,"id":8}`), 0)
 			var m wire.Message
-			me := asMessageError(t, f.ReadMessage(&m), wire.ErrMalformed)
+			me := wiretest.AsMessageError(t, f.ReadMessage(&m), wire.ErrMalformed)
 			if me.Type != wire.TypeReply || me.Seq != tt.seq || me.Close {
 				t.Fatalf("MessageError %+v, want a REPLY seq %d", me, tt.seq)
 			}
@@ -418,7 +419,7 @@ func TestAppendRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newReadFramer(strings.NewReader(`{"jsonrpc":"2.0","method":"m","id":1}`), limit)
+			f := wiretest.NewReader(Format{}, strings.NewReader(`{"jsonrpc":"2.0","method":"m","id":1}`), limit)
 			seq := pending(f)
 			dst := make([]byte, 3, 8)
 			copy(dst, "abc")
@@ -460,7 +461,7 @@ func TestErrorCodes(t *testing.T) {
 		{-7, "negative", `{"code":-32000,"message":"negative","data":{"code":-7}}`},
 	}
 	for _, tt := range tests {
-		f := newReadFramer(strings.NewReader(`{"jsonrpc":"2.0","method":"m","id":"x"}`), 0)
+		f := wiretest.NewReader(Format{}, strings.NewReader(`{"jsonrpc":"2.0","method":"m","id":"x"}`), 0)
 		var m wire.Message
 		if err := f.ReadMessage(&m); err != nil {
 			t.Fatal(err)
@@ -474,7 +475,7 @@ func TestErrorCodes(t *testing.T) {
 			t.Errorf("code %d:\n%s\nwant\n%s", tt.code, out, want)
 		}
 		// And back: a client reads the status code from the data.
-		c := newReadFramer(bytes.NewReader(bytes.Replace(out, []byte(`"x"`), []byte("12"), 1)), 0)
+		c := wiretest.NewReader(Format{}, bytes.NewReader(bytes.Replace(out, []byte(`"x"`), []byte("12"), 1)), 0)
 		m.Reset()
 		if err := c.ReadMessage(&m); err != nil {
 			t.Fatal(err)
@@ -492,7 +493,7 @@ func TestErrorCodes(t *testing.T) {
 // TestReplyErrorShortened checks that an error response too large with its
 // message goes out with the standard message.
 func TestReplyErrorShortened(t *testing.T) {
-	f := newReadFramer(strings.NewReader(`{"jsonrpc":"2.0","method":"m","id":1}`), 200)
+	f := wiretest.NewReader(Format{}, strings.NewReader(`{"jsonrpc":"2.0","method":"m","id":1}`), 200)
 	var m wire.Message
 	if err := f.ReadMessage(&m); err != nil {
 		t.Fatal(err)
@@ -513,7 +514,7 @@ func TestReplyErrorShortened(t *testing.T) {
 func TestBatchResponseLimit(t *testing.T) {
 	const limit = 400
 	req := `[{"jsonrpc":"2.0","method":"a","id":1},{"jsonrpc":"2.0","method":"b","id":2}]`
-	f := newReadFramer(strings.NewReader(req), limit)
+	f := wiretest.NewReader(Format{}, strings.NewReader(req), limit)
 	var seqs []uint32
 	for range 2 {
 		var m wire.Message
@@ -548,7 +549,7 @@ func TestReadReleasesBuffers(t *testing.T) {
 	in := `{"jsonrpc":"2.0","method":"a","params":[1],"id":1}` +
 		`[{"jsonrpc":"2.0","method":"b","params":[2],"id":2},{"jsonrpc":"2.0","method":"c","params":[3]}]` +
 		`{"jsonrpc":"2.0","method":"d","id":3}`
-	f := newReadFramer(strings.NewReader(in), 0)
+	f := wiretest.NewReader(Format{}, strings.NewReader(in), 0)
 	var msgs [4]wire.Message
 	for i := range msgs {
 		if err := f.ReadMessage(&msgs[i]); err != nil {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // fuzzLimit keeps the fuzzer's values, and so its allocations, small.
@@ -40,7 +41,7 @@ func FuzzReadMessage(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := newReadFramer(bytes.NewReader(data), fuzzLimit)
+		r := wiretest.NewReader(Format{}, bytes.NewReader(data), fuzzLimit)
 		client := Format{}.NewFramer(nil, wire.Options{MaxMessageSize: fuzzLimit})
 		var out []byte
 		var calls []*wire.Message
@@ -144,7 +145,7 @@ func roundTrip(t *testing.T, client wire.Framer, m *wire.Message) {
 	if err != nil {
 		t.Fatalf("client AppendMessage(%+v): %v", m, err)
 	}
-	back := newReadFramer(bytes.NewReader(enc), fuzzLimit)
+	back := wiretest.NewReader(Format{}, bytes.NewReader(enc), fuzzLimit)
 	var again wire.Message
 	defer again.Reset()
 	if err := back.ReadMessage(&again); err != nil {

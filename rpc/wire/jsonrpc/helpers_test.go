@@ -1,7 +1,6 @@
 package jsonrpc
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -14,11 +13,6 @@ import (
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
-
-// newReadFramer returns a framer reading src with the given limit.
-func newReadFramer(src io.Reader, limit int) wire.Framer {
-	return Format{}.NewFramer(bufio.NewReader(src), wire.Options{MaxMessageSize: limit})
-}
 
 // handler answers a call the way the specification's examples expect.
 func handler(method string, params []byte) (result string, code int32, msg string) {
@@ -222,35 +216,6 @@ func compact(b []byte) string {
 		return "(nothing)"
 	}
 	return strings.Join(out, "\n      ")
-}
-
-// asMessageError returns err as a *wire.MessageError or fails the test.
-func asMessageError(t testing.TB, err error, sentinel error) *wire.MessageError {
-	t.Helper()
-	var me *wire.MessageError
-	if !errors.As(err, &me) {
-		t.Fatalf("error %v (%T), want a *wire.MessageError", err, err)
-	}
-	if !errors.Is(err, sentinel) {
-		t.Fatalf("error %v does not wrap %v", err, sentinel)
-	}
-	return me
-}
-
-// cycleReader returns the same bytes over and over, without allocating.
-type cycleReader struct {
-	data []byte
-	off  int
-}
-
-func (c *cycleReader) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		k := copy(p[n:], c.data[c.off:])
-		n += k
-		c.off = (c.off + k) % len(c.data)
-	}
-	return n, nil
 }
 
 // repeatReader yields n copies of a byte, then EOF, without storing them.

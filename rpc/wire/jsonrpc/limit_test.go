@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // TestReadRefusesLargeValue checks that a value over the limit is refused
@@ -75,7 +76,7 @@ func TestReadRefusesLargeValue(t *testing.T) {
 				}
 				return
 			}
-			me := asMessageError(t, err, wire.ErrTooLarge)
+			me := wiretest.AsMessageError(t, err, wire.ErrTooLarge)
 			if me.Type != wire.TypeCall || me.Code != wire.CodeTooLarge || me.Close != tt.close {
 				t.Fatalf("MessageError %+v, want a CALL to answer with CodeTooLarge, Close %v", me, tt.close)
 			}
@@ -117,17 +118,17 @@ func TestReadRefusesLargeResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newReadFramer(strings.NewReader(tt.value), limit)
+			f := wiretest.NewReader(Format{}, strings.NewReader(tt.value), limit)
 			var m wire.Message
 			err := f.ReadMessage(&m)
 			if tt.seq == 0 {
 				// Nothing tells it from a request: it is answered.
-				if me := asMessageError(t, err, wire.ErrTooLarge); me.Type != wire.TypeCall {
+				if me := wiretest.AsMessageError(t, err, wire.ErrTooLarge); me.Type != wire.TypeCall {
 					t.Fatalf("MessageError %+v", me)
 				}
 				return
 			}
-			me := asMessageError(t, err, wire.ErrTooLarge)
+			me := wiretest.AsMessageError(t, err, wire.ErrTooLarge)
 			if me.Type != wire.TypeReply || me.Seq != tt.seq || me.Close {
 				t.Fatalf("MessageError %+v, want a REPLY seq %d", me, tt.seq)
 			}
@@ -172,7 +173,7 @@ func TestReadRefusesHugeValue(t *testing.T) {
 				t.Errorf("refusing the value allocated %d bytes, want at most %d", grew, tt.most)
 			}
 			t.Logf("refusing a %d-byte value allocated %d bytes", claimed, grew)
-			me := asMessageError(t, err, wire.ErrTooLarge)
+			me := wiretest.AsMessageError(t, err, wire.ErrTooLarge)
 			if me.Close != tt.close {
 				t.Fatalf("Close %v, want %v", me.Close, tt.close)
 			}
@@ -213,7 +214,7 @@ func TestDepthCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stream := tt.value + `{"jsonrpc":"2.0","method":"echo","id":2}`
-			f := newReadFramer(strings.NewReader(stream), 8<<20)
+			f := wiretest.NewReader(Format{}, strings.NewReader(stream), 8<<20)
 			var m wire.Message
 			err := f.ReadMessage(&m)
 			if tt.ok {
@@ -221,7 +222,7 @@ func TestDepthCap(t *testing.T) {
 					t.Fatalf("ReadMessage: %v", err)
 				}
 			} else {
-				me := asMessageError(t, err, wire.ErrMalformed)
+				me := wiretest.AsMessageError(t, err, wire.ErrMalformed)
 				if me.Close || me.Code != wire.CodeBadMessage || !strings.Contains(me.Error(), "nesting deeper than 1000") {
 					t.Fatalf("MessageError %+v", me)
 				}
@@ -248,7 +249,7 @@ func TestExchangeLimit(t *testing.T) {
 		t.Fatalf("Decode = %d, want 1", n)
 	}
 	var m wire.Message
-	me := asMessageError(t, x.Next(&m), wire.ErrTooLarge)
+	me := wiretest.AsMessageError(t, x.Next(&m), wire.ErrTooLarge)
 	if me.Code != wire.CodeTooLarge || me.Close {
 		t.Fatalf("MessageError %+v", me)
 	}

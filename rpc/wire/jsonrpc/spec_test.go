@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
 // specExamples are the examples of section 7 of the JSON-RPC 2.0
@@ -127,7 +128,7 @@ var specExamples = []struct {
 func TestSpecExamples(t *testing.T) {
 	for _, tt := range specExamples {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newReadFramer(strings.NewReader(tt.request), 0)
+			f := wiretest.NewReader(Format{}, strings.NewReader(tt.request), 0)
 			s := serve(t, f)
 			if s.end != io.EOF {
 				t.Fatalf("reading ended with %v, want io.EOF", s.end)
@@ -162,7 +163,7 @@ func TestSpecExamplesOneStream(t *testing.T) {
 			want.WriteString(tt.response + "\n")
 		}
 	}
-	s := serve(t, newReadFramer(strings.NewReader(in.String()), 0))
+	s := serve(t, wiretest.NewReader(Format{}, strings.NewReader(in.String()), 0))
 	if s.end != io.EOF {
 		t.Fatalf("reading ended with %v, want io.EOF", s.end)
 	}
@@ -198,13 +199,13 @@ func TestParseErrorCloses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			stream := `{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}` + "\n" + tt.bad + "\n" +
 				`{"jsonrpc":"2.0","method":"sum","params":[3,4],"id":2}` + "\n"
-			f := newReadFramer(strings.NewReader(stream), 0)
+			f := wiretest.NewReader(Format{}, strings.NewReader(stream), 0)
 			var m wire.Message
 			if err := f.ReadMessage(&m); err != nil || m.Type != wire.TypeCall {
 				t.Fatalf("first request: %v %v", m.Type, err)
 			}
 			m.Reset()
-			me := asMessageError(t, f.ReadMessage(&m), wire.ErrMalformed)
+			me := wiretest.AsMessageError(t, f.ReadMessage(&m), wire.ErrMalformed)
 			if !me.Close || me.Type != wire.TypeCall || me.Code != wire.CodeBadMessage {
 				t.Fatalf("MessageError %+v, want a CALL to answer with Close", me)
 			}
@@ -255,7 +256,7 @@ func TestInvalidRequestKeepsStream(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stream := tt.bad + "\n" + `{"jsonrpc":"2.0","method":"sum","params":[3,4],"id":2}`
-			s := serve(t, newReadFramer(strings.NewReader(stream), 0))
+			s := serve(t, wiretest.NewReader(Format{}, strings.NewReader(stream), 0))
 			if s.end != io.EOF || len(s.errs) != 1 || s.errs[0].Close {
 				t.Fatalf("end %v, errors %v; want one MessageError without Close, then io.EOF", s.end, s.errs)
 			}

@@ -1,17 +1,16 @@
 package pb_test
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 	"github.com/dmicro-go/dmicro/rpc/wire/pb"
 )
 
 func Example() {
-	// Write a call into a buffer, as a connection's writer would.
-	var conn bytes.Buffer
+	// Write a call, as a connection's writer would.
 	w := pb.Format{}.NewFramer(nil, wire.Options{})
 	call := &wire.Message{Type: wire.TypeCall, Seq: 1, Method: "/math/add", Codec: 'j', Body: []byte("[1,2,3]")}
 	frame, err := w.AppendMessage(nil, call)
@@ -19,19 +18,29 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	conn.Write(frame)
-	fmt.Printf("% x\n", frame[4:10]) // version 1, type 1, seq 1
 
-	// Read it back on the other side.
-	r := pb.Format{}.NewFramer(bufio.NewReader(&conn), wire.Options{})
-	var m wire.Message
-	if err := r.ReadMessage(&m); err != nil {
-		fmt.Println(err)
-		return
+	// After its 4-byte length, a frame is a protobuf message (FORMAT.md has
+	// its .proto file): any protobuf library reads it.
+	b := frame[4:]
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		b = b[n:]
+		switch typ {
+		case protowire.VarintType:
+			v, n := protowire.ConsumeVarint(b)
+			fmt.Printf("field %d: %d\n", num, v)
+			b = b[n:]
+		case protowire.BytesType:
+			v, n := protowire.ConsumeBytes(b)
+			fmt.Printf("field %d: %q\n", num, v)
+			b = b[n:]
+		}
 	}
-	defer m.Release() // m.Body points into a pooled buffer
-	fmt.Println(m.Type, m.Seq, m.Method, string(m.Body))
 	// Output:
-	// 08 01 10 01 18 01
-	// CALL 1 /math/add [1,2,3]
+	// field 1: 1
+	// field 2: 1
+	// field 3: 1
+	// field 4: "/math/add"
+	// field 9: 106
+	// field 11: "[1,2,3]"
 }

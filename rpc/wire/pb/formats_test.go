@@ -13,6 +13,12 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire/raw"
 )
 
+// TestConformance runs the rpc package's conformance suite over TCP with
+// every frame in this format.
+func TestConformance(t *testing.T) {
+	rpctest.RunFormats(t, rpctest.TCP(), pb.Format{})
+}
+
 // TestOnePortThreeFormats serves raw, json and pb on one listener, which
 // tells them apart by their Sniff methods, and calls it in each format.
 func TestOnePortThreeFormats(t *testing.T) {

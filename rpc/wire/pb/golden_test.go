@@ -1,18 +1,15 @@
 package pb
 
 import (
-	"encoding/hex"
 	"maps"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/dmicro-go/dmicro/rpc/wire"
 	"github.com/dmicro-go/dmicro/rpc/wire/wiretest"
 )
 
@@ -20,35 +17,14 @@ import (
 // and the decoder: the annotated dump and the one-line dump of each must be
 // exactly the frame AppendMessage writes, and must read back.
 func TestGolden(t *testing.T) {
-	doc, err := os.ReadFile("FORMAT.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := wiretest.NewMessage(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
-	call.Codec, call.Timeout = 'j', 2*time.Second
-	reply := &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: 'j', Body: []byte("6")}
-
-	tests := []struct {
-		name string
-		m    *wire.Message
-		want string // the frame, in hex
-	}{
-		{"call", call, "0000002f" + "0801" + "1001" + "1801" + "2209" + hex.EncodeToString([]byte("/math/add")) +
-			"2880897a" + "420d" + "0a06" + hex.EncodeToString([]byte("author")) + "1203" + hex.EncodeToString([]byte("liu")) +
-			"486a" + "5a07" + hex.EncodeToString([]byte("[1,2,3]"))},
-		{"reply", reply, "0000000b" + "0801" + "1002" + "1801" + "486a" + "5a0136"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want, err := hex.DecodeString(tt.want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wiretest.CheckGolden(t, Format{}, options, tt.m, want,
-				wiretest.HexDump(t, wiretest.GoldenBlock(t, doc, tt.name)),
-				wiretest.HexLine(t, wiretest.GoldenBlock(t, doc, tt.name+"-hex")))
-		})
-	}
+	h := func(s string) []byte { return wiretest.Hex(t, s) }
+	wiretest.CheckExamples(t, Format{}, options, "FORMAT.md", map[string][]byte{
+		// length; version, type, seq; method
+		"call": slices.Concat(h("0000002f 0801 1001 1801 2209"), []byte("/math/add"),
+			h("2880897a 420d 0a06"), []byte("author"), h("1203"), []byte("liu"), // timeout, one pair
+			h("486a 5a07"), []byte("[1,2,3]")), // codec, body
+		"reply": h("0000000b 0801 1002 1801 486a 5a0136"),
+	}, wiretest.HexDumps)
 }
 
 // TestProtoFile checks the .proto file of FORMAT.md against the field

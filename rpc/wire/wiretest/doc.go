@@ -14,7 +14,7 @@
 //
 // The package also holds what the formats' own tests share: messages and
 // their comparison ([NewMessage], [Options.Diff]), readers ([Cycle],
-// [Filler]), the body of a fuzz target ([FuzzRead], [AddSeeds],
+// [Filler]), the body of a fuzz target ([FuzzReads], [FuzzRead],
 // [CheckRoundTrip]), benchmarks ([BenchFormats]), the read-and-reply step
 // of a server ([ReadReply]) and the parsing of the worked examples of a
 // FORMAT.md ([GoldenBlock], [CheckGolden]).

@@ -14,10 +14,21 @@ import (
 // frames, and so its allocations, small.
 const FuzzLimit = 1 << 16
 
-// AddSeeds adds to f the seeds every format's FuzzReadMessage starts from:
-// frames of format of every message type and field, and streams that are
-// empty, cut short, or of another protocol.
-func AddSeeds(f *testing.F, format wire.Format) {
+// FuzzReads runs the fuzz target f, a format's FuzzReadMessage: it feeds
+// arbitrary bytes to format's reader, each input checked by [FuzzRead].
+// The seeds are the format's own, beyond those every format starts from:
+// frames of every message type and field, and streams that are empty, cut
+// short, or of another protocol.
+func FuzzReads(f *testing.F, format wire.Format, o Options, seeds ...[]byte) {
+	addSeeds(f, format)
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { FuzzRead(t, format, o, data) })
+}
+
+// addSeeds adds to f the seeds every format's FuzzReadMessage starts from.
+func addSeeds(f *testing.F, format wire.Format) {
 	everything := NewMessage(wire.TypeCall, 7, "/svc/m", `{"a":[1,"x"]}`, "k", "v", "k2", "", "", "")
 	everything.Timeout, everything.Codec, everything.Filters = 1500*time.Millisecond, 'j', []byte{1, 2}
 	seeds := [][]*wire.Message{
@@ -39,8 +50,8 @@ func AddSeeds(f *testing.F, format wire.Format) {
 	f.Add([]byte(`{"jsonrpc":"2.0","method":"add","id":1}`))
 }
 
-// FuzzRead is the body of a format's FuzzReadMessage: it feeds data to
-// ReadMessage until it fails. It must never panic nor fail with anything
+// FuzzRead checks one input of a format's FuzzReadMessage: it feeds data
+// to ReadMessage until it fails. It must never panic nor fail with anything
 // but a MessageError (after which it reads on), io.EOF or
 // io.ErrUnexpectedEOF; every message it decodes must encode again, into a
 // frame that passes o.CheckFrame, and decode to an equal message.

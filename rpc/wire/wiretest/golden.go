@@ -3,8 +3,10 @@ package wiretest
 import (
 	"bytes"
 	"encoding/hex"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
@@ -43,15 +45,66 @@ func HexDump(t testing.TB, lines []string) []byte {
 	return out
 }
 
-// HexLine decodes a dump of hex digits, ignoring white space.
-func HexLine(t testing.TB, lines []string) []byte {
+// Hex decodes s, hex digits with white space anywhere between bytes.
+func Hex(t testing.TB, s string) []byte {
 	t.Helper()
-	s := strings.Join(strings.Fields(strings.Join(lines, " ")), "")
-	b, err := hex.DecodeString(s)
+	digits := strings.Join(strings.Fields(s), "")
+	b, err := hex.DecodeString(digits)
 	if err != nil {
-		t.Fatalf("bad hex dump %q: %v", s, err)
+		t.Fatalf("bad hex %q: %v", s, err)
 	}
 	return b
+}
+
+// Examples returns the worked examples that every format's FORMAT.md
+// shows: "call", a call of /math/add with the body [1,2,3] in the JSON
+// codec, a 2 s timeout and the metadata author: liu, and "reply", its
+// reply 6.
+func Examples() []Case {
+	call := NewMessage(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu")
+	call.Codec, call.Timeout = 'j', 2*time.Second
+	return []Case{
+		{"call", call},
+		{"reply", &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: 'j', Body: []byte("6")}},
+	}
+}
+
+// ExampleFrames returns the frames of [Examples] in format f.
+func ExampleFrames(t testing.TB, f wire.Format) [][]byte {
+	t.Helper()
+	var frames [][]byte
+	for _, ex := range Examples() {
+		frames = append(frames, Encode(t, f, 0, ex.M))
+	}
+	return frames
+}
+
+// CheckExamples checks the document at path, a FORMAT.md, against format
+// f: each of [Examples] must be written as exactly want[name], each of the
+// renderings of it that render finds in the document must be that frame
+// too, and the frame must read back as the example.
+func CheckExamples(t *testing.T, f wire.Format, o Options, path string, want map[string][]byte, render func(t testing.TB, doc []byte, name string) [][]byte) {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range Examples() {
+		t.Run(ex.Name, func(t *testing.T) {
+			w, ok := want[ex.Name]
+			if !ok {
+				t.Fatalf("no frame given for the example %q", ex.Name)
+			}
+			CheckGolden(t, f, o, ex.M, w, render(t, doc, ex.Name)...)
+		})
+	}
+}
+
+// HexDumps is a render function for CheckExamples: the annotated dump
+// (see [HexDump]) of the block named name, and the one-line dump (see
+// [Hex]) of the block named name+"-hex".
+func HexDumps(t testing.TB, doc []byte, name string) [][]byte {
+	t.Helper()
+	return [][]byte{HexDump(t, GoldenBlock(t, doc, name)), Hex(t, strings.Join(GoldenBlock(t, doc, name+"-hex"), " "))}
 }
 
 // CheckGolden checks a worked example of a format's document: m must be

@@ -1,7 +1,0 @@
-//go:build race
-
-package jsonrpc
-
-// raceEnabled is true under the race detector, which makes sync.Pool drop
-// items at random and so makes pooled reads allocate.
-const raceEnabled = true
