@@ -3,7 +3,7 @@ package wire
 // The status codes, as numbers, so that formats which translate them (an
 // HTTP status, a JSON-RPC error) need not import the rpc package. The rpc
 // package defines its Code constants from these; the names and meanings are
-// documented there.
+// documented there, and for clients in other languages in CODES.md.
 const (
 	CodeUnknown          = 1
 	CodeCanceled         = 2
