@@ -3,8 +3,10 @@ package http
 import (
 	"bufio"
 	"io"
+	nethttp "net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,21 +15,33 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire/jsonrpc"
 )
 
+// exampleBlock matches an example of FORMAT.md: its name and its block.
+var exampleBlock = regexp.MustCompile("(?s)<!-- golden:([a-z-]+) -->\n```http\n(.*?)```")
+
 // golden returns the example named name in FORMAT.md as the bytes on the
-// wire: the lines of its block end with CRLF up to the empty line that
-// ends the head, and the body follows as it is.
+// wire, read as the document says: the lines of its block end with CRLF up
+// to the empty line that ends the head, and the body is the rest of the
+// block but its last line break.
 func golden(t *testing.T, name string) string {
 	t.Helper()
 	doc, err := os.ReadFile("FORMAT.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile("(?s)<!-- golden:" + regexp.QuoteMeta(name) + " -->\n```http\n(.*?)```")
-	m := re.FindSubmatch(doc)
-	if m == nil {
-		t.Fatalf("FORMAT.md has no example %q", name)
+	for _, m := range exampleBlock.FindAllSubmatch(doc, -1) {
+		if string(m[1]) == name {
+			return onTheWire(t, name, string(m[2]))
+		}
 	}
-	lines := strings.Split(strings.TrimSuffix(string(m[1]), "\n"), "\n")
+	t.Fatalf("FORMAT.md has no example %q", name)
+	return ""
+}
+
+// onTheWire returns the bytes that the block of the example name stands
+// for.
+func onTheWire(t *testing.T, name, block string) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(block, "\n"), "\n")
 	for i, l := range lines {
 		if l == "" {
 			return strings.Join(lines[:i], "\r\n") + "\r\n\r\n" + strings.Join(lines[i+1:], "\n")
@@ -94,9 +108,7 @@ func TestGoldenExamples(t *testing.T) {
 			t.Fatalf("read %+v then %v", reads, err)
 		}
 		fr.answer(reads[0], &wire.Message{Codec: 'j', Body: []byte("6")})
-		// The body ends with a newline (its Content-Length counts it),
-		// which the document's example cannot show at its end.
-		sameResponse(t, fr.queued(), golden(t, "jsonrpc-response")+"\n")
+		sameResponse(t, fr.queued(), golden(t, "jsonrpc-response"))
 	})
 	t.Run("error", func(t *testing.T) {
 		resp := serveGolden(t, post("/math/mul", "[1,2,3]"), &wire.Message{Code: 5, Error: "no handler for /math/mul"})
@@ -138,4 +150,51 @@ func TestGoldenExamples(t *testing.T) {
 			t.Fatalf("go-away\n%q, %v\nwant\n%q", got, err, want)
 		}
 	})
+}
+
+// TestExamplesContentLength reads every example of FORMAT.md, as the
+// document says to, with net/http: each must be one whole HTTP message
+// whose Content-Length is the size of its body, so that a client written
+// from the document alone frames its messages right.
+func TestExamplesContentLength(t *testing.T) {
+	doc, err := os.ReadFile("FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples := exampleBlock.FindAllSubmatch(doc, -1)
+	if len(examples) < 10 {
+		t.Fatalf("FORMAT.md has %d examples", len(examples))
+	}
+	for _, ex := range examples {
+		name := string(ex[1])
+		t.Run(name, func(t *testing.T) {
+			msg := onTheWire(t, name, string(ex[2]))
+			br := bufio.NewReader(strings.NewReader(msg))
+			var header nethttp.Header
+			var body io.ReadCloser
+			if strings.HasPrefix(msg, "HTTP/") {
+				resp, err := nethttp.ReadResponse(br, nil)
+				if err != nil {
+					t.Fatalf("%v\n%q", err, msg)
+				}
+				header, body = resp.Header, resp.Body
+			} else {
+				req, err := nethttp.ReadRequest(br)
+				if err != nil {
+					t.Fatalf("%v\n%q", err, msg)
+				}
+				header, body = req.Header, req.Body
+			}
+			b, err := io.ReadAll(body)
+			if err != nil {
+				t.Fatalf("body: %v\n%q", err, msg)
+			}
+			if cl := header.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(b)) {
+				t.Errorf("Content-Length %s, body %d bytes %q", cl, len(b), b)
+			}
+			if rest, _ := io.ReadAll(br); len(rest) > 0 {
+				t.Errorf("Content-Length %s, but %d bytes follow the body: %q", header.Get("Content-Length"), len(rest), rest)
+			}
+		})
+	}
 }
