@@ -57,9 +57,8 @@ func ExampleRouter_Group() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Groups share the endpoint's table: Routes lists every route,
-	// whichever router it is called on.
-	for _, r := range v1.Routes() {
+	// A group lists the routes under its prefix; the root lists them all.
+	for _, r := range srv.Router().Routes() {
 		fmt.Println(r.Path, r.Arg, r.Reply)
 	}
 

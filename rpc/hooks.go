@@ -86,7 +86,10 @@ type AfterDialFailHook interface {
 // AfterAcceptHook runs when a connection was accepted (and its handshake
 // done), before the session reads or is published in the endpoint's
 // sessions; it must not call or push on it. An error sends the peer a
-// connection error with that status and closes the session.
+// connection error with that status and closes the session. The peer's
+// Dial has returned by then (no protocol holds it back for the accept), so
+// the peer learns of the refusal from its session's end (Session.Err) and
+// from its calls, which fail with the refusal's code and message.
 type AfterAcceptHook interface {
 	AfterAccept(s *Session) error
 }

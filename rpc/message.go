@@ -76,7 +76,8 @@ func (m *Message) Meta() *Metadata { return &m.w.Meta }
 func (m *Message) BodyCodec() byte { return m.w.Codec }
 
 // Body returns the Go value of the body: the argument or reply being sent,
-// or, after the body was read, the decoded value.
+// or, after the body was read, the decoded value, which is the pointer the
+// handler receives (a *T for a handler of *T).
 func (m *Message) Body() any { return m.body }
 
 // RawBody returns the encoded body: after encoding on the sending side, and

@@ -21,10 +21,13 @@ import (
 // closes at once (or refuses the session in an AfterAccept hook) is
 // redialed on the policy's schedule, not in a loop.
 //
-// While the session is down, calls fail at once with CodeUnavailable,
-// unless made with [WithWaitForReady]. When the peer sends "going away"
-// the session always dials again (at least once, even with Attempts 0), and
-// calls made meanwhile wait for the new connection instead of failing.
+// A new connection takes calls as soon as it is made, before it counts as
+// reconnected. While the session is down, calls fail at once with
+// CodeUnavailable, unless made with [WithWaitForReady]. When the peer sends
+// "going away" the session always dials again (at least once, even with
+// Attempts 0), and calls made meanwhile wait for the new connection
+// instead of failing; when the attempts run out the session closes, and
+// its calls fail with CodeConnClosed.
 type RedialPolicy struct {
 	// Attempts is the number of dial attempts per outage: 0 (the default)
 	// never redials, a negative value redials until the session is closed.

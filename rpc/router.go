@@ -137,18 +137,27 @@ func (r *Router) SetUnknownPush(fn func(ctx *PushCtx) error, plugins ...Plugin) 
 	return r.add([]*handler{h}, plugins)
 }
 
-// Routes lists the registered routes: calls, then pushes, each sorted by
-// path, then the fallbacks of calls and of pushes, most specific first.
+// Routes lists the routes registered under this router's prefix (all of
+// them for the root): calls, then pushes, each sorted by path, then the
+// fallbacks of calls and of pushes, most specific first.
 func (r *Router) Routes() []RouteInfo {
 	snap := r.table.snap.Load()
 	var out []RouteInfo
+	mine := func(h *handler) bool {
+		p := r.Prefix()
+		return p == "" || h.path == p || strings.HasPrefix(h.path, p+"/")
+	}
 	for _, m := range []map[string]*handler{snap.calls, snap.pushes} {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			out = append(out, m[k].info())
+			if mine(m[k]) {
+				out = append(out, m[k].info())
+			}
 		}
 	}
 	for _, h := range append(slices.Clone(snap.unknownCalls), snap.unknownPushes...) {
-		out = append(out, h.info())
+		if mine(h) {
+			out = append(out, h.info())
+		}
 	}
 	return out
 }

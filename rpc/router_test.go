@@ -732,9 +732,14 @@ func TestRoutes(t *testing.T) {
 	if !slices.IsSorted(callPaths) || !slices.IsSorted(pushPaths) {
 		t.Errorf("routes not sorted by path: calls %q pushes %q", callPaths, pushPaths)
 	}
-	// A group lists the same table.
-	if r := v1.Routes(); len(r) != len(routes) {
-		t.Errorf("the group lists %d routes, the root %d", len(r), len(routes))
+	// A group lists its own routes only.
+	for _, r := range v1.Routes() {
+		if !strings.HasPrefix(r.Path, v1.Prefix()+"/") && r.Path != v1.Prefix() {
+			t.Errorf("the group %s lists %s", v1.Prefix(), r.Path)
+		}
+	}
+	if len(v1.Routes()) == 0 || len(v1.Routes()) >= len(routes) {
+		t.Errorf("the group lists %d routes of the root's %d", len(v1.Routes()), len(routes))
 	}
 }
 
