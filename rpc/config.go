@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/dmicro-go/dmicro/codec"
@@ -34,8 +35,15 @@ type Config struct {
 	// to the caller's context. Zero means 10 s.
 	DialTimeout time.Duration
 	// HandshakeTimeout bounds the TLS (or other transport) handshake of an
-	// accepted connection. Zero means 10 s.
+	// accepted connection, and the wait for its first bytes when they pick
+	// its format (Formats, Upgraders). Zero means 10 s.
 	HandshakeTimeout time.Duration
+	// FirstFrameTimeout closes an accepted connection that has not sent
+	// one whole frame that long after it was accepted, so that
+	// connections that never say anything cannot pile up. A client that
+	// only listens for pushes should call or ping first (the heartbeat
+	// plugin does). Zero means 10 s; negative means no limit.
+	FirstFrameTimeout time.Duration
 	// WriteTimeout bounds one write to the connection; a peer that does not
 	// read for that long has its session closed. Zero means 10 s; negative
 	// means no limit.
@@ -43,9 +51,11 @@ type Config struct {
 	// IdleTimeout closes a session that received nothing for that long.
 	// Zero means never (use the heartbeat plugin to keep sessions alive).
 	IdleTimeout time.Duration
-	// ReadTimeout bounds the reading of one frame once its first byte has
-	// arrived, so that a peer trickling a large frame cannot hold its
-	// buffer forever. Zero means no bound.
+	// ReadTimeout bounds the reading of one frame (or HTTP request) once
+	// its first byte has arrived, so that a peer trickling a frame cannot
+	// hold its connection and buffer forever. Zero means 30 s; negative
+	// means no bound. An accepted connection must also complete its first
+	// frame within HandshakeTimeout of being accepted.
 	ReadTimeout time.Duration
 
 	// Redial is the policy of dialed sessions that lose their peer. The zero
@@ -71,6 +81,8 @@ type Config struct {
 	// are shown to them before the format is picked, and the connection an
 	// Upgrader returns is served instead (transport/websocket's Upgrader
 	// serves WebSocket clients on the port that serves the other formats).
+	// With Upgraders or several Formats, a peer must speak first, within
+	// HandshakeTimeout.
 	Upgraders []transport.Upgrader
 	// Filters are the transfer filters the endpoint can apply and undo
 	// (gzip, md5, aes-gcm, ...), found by the ids frames carry and by the
@@ -98,6 +110,21 @@ type Config struct {
 	MaxSessionHandlers       int
 	MaxSessionQueuedHandlers int
 
+	// MaxConns caps the connections the endpoint's listeners have accepted
+	// and not yet closed, and MaxConnsPerPeer those from one peer (see
+	// PeerKey). A connection over either is closed at once, after a
+	// go-away with CodeOverloaded where the format is known. Zero means
+	// 10000 and 512; negative means no limit.
+	MaxConns        int
+	MaxConnsPerPeer int
+	// PeerKey names the peer a connection comes from, for MaxConnsPerPeer
+	// and for sharing the handler places fairly between peers: once the
+	// endpoint's places are half taken, a peer may hold no more than an
+	// equal share of them among the peers holding places. Nil means the
+	// remote IP address; an empty key (nil's for a unix socket) takes part
+	// in neither.
+	PeerKey func(remote net.Addr) string
+
 	// Logger receives the endpoint's logs. Nil means no logs, unless
 	// LogCalls or SlowCallThreshold asks for some: then slog.Default().
 	Logger *slog.Logger
@@ -119,6 +146,10 @@ const (
 	DefaultWriteTimeout       = 10 * time.Second
 	DefaultMaxHandlers        = 10000
 	DefaultMaxSessionHandlers = 1000
+	DefaultMaxConns           = 10000
+	DefaultMaxConnsPerPeer    = 512
+	DefaultReadTimeout        = 30 * time.Second
+	DefaultFirstFrameTimeout  = 10 * time.Second
 	DefaultCodecName          = "json"
 )
 
@@ -153,7 +184,6 @@ func (c Config) Validate() error {
 	check(c.DialTimeout >= 0, "DialTimeout %v is negative", c.DialTimeout)
 	check(c.HandshakeTimeout >= 0, "HandshakeTimeout %v is negative", c.HandshakeTimeout)
 	check(c.IdleTimeout >= 0, "IdleTimeout %v is negative", c.IdleTimeout)
-	check(c.ReadTimeout >= 0, "ReadTimeout %v is negative", c.ReadTimeout)
 	check(c.MaxMessageSize >= 0, "MaxMessageSize %d is negative", c.MaxMessageSize)
 	check(c.MaxMessageSize == 0 || c.MaxMessageSize >= 64, "MaxMessageSize %d is below 64 bytes", c.MaxMessageSize)
 	check(c.SlowCallThreshold >= 0, "SlowCallThreshold %v is negative", c.SlowCallThreshold)
@@ -177,6 +207,12 @@ func (c *Config) fill() {
 	if c.HandshakeTimeout == 0 {
 		c.HandshakeTimeout = DefaultHandshakeTimeout
 	}
+	if c.FirstFrameTimeout == 0 {
+		c.FirstFrameTimeout = DefaultFirstFrameTimeout
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = DefaultWriteTimeout
 	}
@@ -190,6 +226,8 @@ func (c *Config) fill() {
 	defaultLimit(&c.MaxQueuedHandlers, DefaultMaxHandlers)
 	defaultLimit(&c.MaxSessionHandlers, DefaultMaxSessionHandlers)
 	defaultLimit(&c.MaxSessionQueuedHandlers, DefaultMaxSessionHandlers)
+	defaultLimit(&c.MaxConns, DefaultMaxConns)
+	defaultLimit(&c.MaxConnsPerPeer, DefaultMaxConnsPerPeer)
 	c.Redial.fill()
 }
 

@@ -26,7 +26,10 @@ type conn struct {
 	pending  map[uint32]*outCall // calls sent, waiting for replies
 	npending atomic.Int64        // len(pending), read without pmu
 
-	inFrame bool // the reader is inside a frame (for ReadTimeout); reader only
+	pender  wire.Pender // the framer, if it may hold messages read already
+	inFrame bool        // the reader is inside a frame (for ReadTimeout); reader only
+	armed   time.Time   // the read deadline set last; reader only
+	firstBy time.Time   // an accepted connection's deadline for its first frame; reader only
 
 	// readerState says who reads: readerReading, readerInline (the reader
 	// is running a lone call's handler itself) or readerHandedOff (the
@@ -78,6 +81,7 @@ func newConn(s *Session, nc net.Conn, br *bufio.Reader, f wire.Format) *conn {
 	}
 	c.w.c = c
 	c.w.kick = make(chan struct{}, 1)
+	c.pender, _ = c.framer.(wire.Pender)
 	if pa, ok := c.framer.(wire.PushAcker); ok {
 		c.acksPushes = pa.AcksPushes()
 	}

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -115,7 +116,7 @@ func (c *conn) peerFinished() {
 func (c *conn) onGoAway(m *wire.Message) {
 	if m.Code != 0 {
 		st := statusFromWire(m.Code, m.Error)
-		c.ep.log.Warn("rpc: peer closed the connection with an error", "remote", c.remote(), "err", st.Error())
+		c.ep.logPeer(slog.LevelWarn, "rpc: peer closed the connection with an error", "", "remote", c.remote(), "err", st.Error())
 		c.reason.CompareAndSwap(nil, st)
 		c.fail(st)
 		return

@@ -32,8 +32,9 @@ type Endpoint struct {
 	transport    transport.Transport
 	log          *slog.Logger
 	limit        *limiter
+	peers        peerTable // accepted connections and fair shares, per peer
 	hub          hub
-	refusals     logRate
+	peerLogs     logRate // lines a peer can cause; see logPeer
 	workers      workerPool // the goroutines handlers run on
 	invoke       InvokeFunc // the call interceptors' chain; nil without any
 
@@ -183,6 +184,9 @@ func (e *Endpoint) trackConn(c *conn) bool {
 func (e *Endpoint) untrackConn(c *conn) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if _, ok := e.conns[c]; ok && !c.s.dialed && c.s.peer != nil {
+		e.peers.close(c.s.peer)
+	}
 	delete(e.conns, c)
 	if len(e.conns) == 0 && e.noConns != nil {
 		close(e.noConns)

@@ -70,14 +70,20 @@ func (c *conn) onPush(m *wire.Message) {
 	e.workers.run(in)
 }
 
-// admit reserves a handler place in the endpoint and the session, and
-// registers the call for cancel frames.
+// admit reserves a handler place in the endpoint, the session and the
+// peer's fair share, and registers the call for cancel frames.
 func (c *conn) admit(in *inbound) bool {
-	if !c.ep.limit.admit() {
+	e := c.ep
+	if !e.limit.admit() {
 		return false
 	}
 	if !c.s.limit.admit() {
-		c.ep.limit.unadmit()
+		e.limit.unadmit()
+		return false
+	}
+	if e.limit != nil && !e.peers.admit(c.s.peer, e.limit.admitted.Load(), e.limit.max+e.limit.queue) {
+		c.s.limit.unadmit()
+		e.limit.unadmit()
 		return false
 	}
 	c.active.Add(1)
@@ -98,11 +104,13 @@ func (c *conn) acquire(in *inbound) error {
 	if err := c.s.limit.acquire(in); err != nil {
 		c.s.limit.unadmit()
 		c.ep.limit.unadmit()
+		c.ep.peers.unadmit(c.s.peer)
 		return err
 	}
 	if err := c.ep.limit.acquire(in); err != nil {
 		c.s.limit.release()
 		c.ep.limit.unadmit()
+		c.ep.peers.unadmit(c.s.peer)
 		return err
 	}
 	return nil
@@ -111,6 +119,7 @@ func (c *conn) acquire(in *inbound) error {
 func (c *conn) releaseSlots() {
 	c.ep.limit.release()
 	c.s.limit.release()
+	c.ep.peers.unadmit(c.s.peer)
 }
 
 // refuseCall answers a call that no handler will run, with one log line.
@@ -176,7 +185,7 @@ func (c *conn) servePush(in *inbound) {
 		return
 	case err != nil:
 		// Nobody waits for a push's result, so its handler's error is logged.
-		c.ep.log.Warn("rpc: push handler failed", "method", in.w.Method, "remote", c.remote(), "err", err)
+		c.ep.logPeer(slog.LevelWarn, "rpc: push handler failed", in.w.Method, "method", in.w.Method, "remote", c.remote(), "err", err)
 	}
 	c.logHandled(in, StatusOf(err))
 	c.release(in)
@@ -226,7 +235,7 @@ func (c *conn) recoverHandler(in *inbound, err *error) {
 	buf := make([]byte, 4096)
 	buf = buf[:runtime.Stack(buf, false)]
 	id := strconv.FormatUint(rand.Uint64(), 16)
-	c.ep.log.Error("rpc: handler panicked", "method", in.w.Method, "remote", c.remote(), "panic_id", id, "panic", p, "stack", string(buf))
+	c.ep.logPeer(slog.LevelError, "rpc: handler panicked", in.w.Method, "method", in.w.Method, "remote", c.remote(), "panic_id", id, "panic", p, "stack", string(buf))
 	*err = NewStatus(CodePanic, "handler panicked; the server logged it as panic_id "+id)
 }
 
@@ -300,7 +309,7 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 		serr = c.w.send(in, r, false)
 	}
 	if serr != nil {
-		c.ep.log.Debug("rpc: reply not sent", "method", in.w.Method, "remote", c.remote(), "err", serr)
+		c.ep.logPeer(slog.LevelDebug, "rpc: reply not sent", "", "method", in.w.Method, "remote", c.remote(), "err", serr)
 	} else if herr := runHook(ps.afterWriteReply, AfterWriteReplyHook.AfterWriteReply, rm); herr != nil {
 		c.ep.log.Warn("rpc: AfterWriteReply failed", "method", in.w.Method, "err", herr)
 	}

@@ -1,16 +1,19 @@
 package rpc
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
 
-// logRate lets through at most logBurst lines a second for each kind of
-// refusal, so that a flood of bad calls cannot flood the log. The next line
-// let through says how many were held back.
+// logRate lets through at most logBurst lines a second of each kind, so
+// that a peer cannot flood the log: every line a peer can cause (a bad
+// frame, a refused call, a lost connection, a panicking handler) goes
+// through it. The next line let through says how many were held back.
 type logRate struct {
 	mu    sync.Mutex
-	kinds map[Code]*logWindow
+	kinds map[string]*logWindow
 }
 
 type logWindow struct {
@@ -23,11 +26,11 @@ const logBurst = 10
 
 // allow reports whether a line of this kind may be written now, and how
 // many lines of the kind were held back since the last one.
-func (l *logRate) allow(kind Code) (bool, int) {
+func (l *logRate) allow(kind string) (bool, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.kinds == nil {
-		l.kinds = make(map[Code]*logWindow)
+		l.kinds = make(map[string]*logWindow)
 	}
 	w := l.kinds[kind]
 	if w == nil {
@@ -56,13 +59,24 @@ func (c *conn) logRefused(in *inbound, st *Status) {
 	if c.ep.cfg.LogCalls && in.w.Type == TypeCall {
 		return
 	}
-	ok, held := c.ep.refusals.allow(st.Code())
+	c.ep.logPeer(slog.LevelWarn, "rpc: refused", st.Code().String(),
+		"type", in.w.Type.String(), "method", in.w.Method, "remote", c.remote(), "code", st.Code().String(), "err", st.Message())
+}
+
+// logPeer writes a log line that a peer can cause, through the endpoint's
+// rate limit for lines with that message (and kind, when a message has
+// several kinds).
+func (e *Endpoint) logPeer(level slog.Level, msg, kind string, args ...any) {
+	ctx := context.Background()
+	if !e.log.Enabled(ctx, level) {
+		return
+	}
+	ok, held := e.peerLogs.allow(msg + "\x00" + kind)
 	if !ok {
 		return
 	}
-	args := []any{"type", in.w.Type.String(), "method", in.w.Method, "remote", c.remote(), "code", st.Code().String(), "err", st.Message()}
 	if held > 0 {
 		args = append(args, "suppressed", held)
 	}
-	c.ep.log.Warn("rpc: refused", args...)
+	e.log.Log(ctx, level, msg, args...)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
@@ -39,7 +40,7 @@ func (c *conn) readLoop() (handedOff bool) {
 func (c *conn) readFrames() (err *Status) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.ep.log.Error("rpc: panic in read loop", "remote", c.remote(), "panic", p)
+			c.ep.logPeer(slog.LevelError, "rpc: panic in read loop", "", "remote", c.remote(), "panic", p)
 			err = NewStatus(CodeInternal, fmt.Sprint("panic in read loop: ", p))
 		}
 	}()
@@ -88,37 +89,68 @@ func (c *conn) readFrames() (err *Status) {
 		default:
 			t := m.Type
 			putWire(m)
-			c.ep.log.Warn("rpc: unknown message type", "remote", c.remote(), "type", int(t))
+			c.ep.logPeer(slog.LevelWarn, "rpc: unknown message type", "", "remote", c.remote(), "type", int(t))
 		}
 	}
 }
 
-// awaitFrame applies the idle and read timeouts: it waits for the first
-// byte of the next frame under IdleTimeout, then gives the whole frame
-// ReadTimeout. With neither set it does nothing and costs nothing.
+// awaitFrame applies the read deadlines: it waits for the first byte of
+// the next frame under IdleTimeout, then gives the whole frame
+// ReadTimeout; an accepted connection that has not completed a frame yet
+// must do so by firstBy. The frame deadline is re-armed only when it would
+// fall more than an eighth of ReadTimeout short, so that a busy connection
+// does not pay for a timer per frame: a frame gets at least 7/8 of
+// ReadTimeout.
 func (c *conn) awaitFrame() error {
 	idle, rd := c.ep.cfg.IdleTimeout, c.ep.cfg.ReadTimeout
-	if idle <= 0 && rd <= 0 {
+	first := c.firstBy
+	if !first.IsZero() && c.est.Load() {
+		c.firstBy, first = time.Time{}, time.Time{}
+	}
+	if idle <= 0 && rd <= 0 && first.IsZero() {
 		return nil
+	}
+	if c.pender != nil && c.pender.Pending() {
+		return nil // the next message is in the framer: no wait, no new deadline
 	}
 	c.inFrame = false
 	if c.br.Buffered() == 0 {
+		// Between frames only the idle deadline runs: some transports
+		// (websocket) close the connection when a deadline passes.
+		var dl time.Time
 		if idle > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(idle))
-		} else {
-			c.nc.SetReadDeadline(time.Time{})
+			dl = time.Now().Add(idle)
+		}
+		if !first.IsZero() && (dl.IsZero() || first.Before(dl)) {
+			dl = first
+		}
+		if !dl.IsZero() || !c.armed.IsZero() {
+			c.setReadDeadline(dl)
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return err
 		}
 	}
+	var dl time.Time
 	if rd > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(rd))
-	} else {
-		c.nc.SetReadDeadline(time.Time{})
+		dl = time.Now().Add(rd)
 	}
+	if !first.IsZero() && (dl.IsZero() || first.Before(dl)) {
+		dl = first
+	}
+	if !dl.IsZero() && !c.armed.IsZero() && !c.armed.After(dl) && dl.Sub(c.armed) < rd/8 {
+		c.inFrame = true
+		return nil // armed recently enough
+	}
+	c.setReadDeadline(dl)
 	c.inFrame = true
 	return nil
+}
+
+// setReadDeadline sets the connection's read deadline and remembers it.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.armed = t
+	c.nc.SetReadDeadline(t)
 }
 
 // readError turns the error that ended reading into the close reason: nil
@@ -135,6 +167,8 @@ func (c *conn) readError(err error) *Status {
 	var st *Status
 	var ne net.Error
 	switch {
+	case errors.As(err, &ne) && ne.Timeout() && !c.firstBy.IsZero() && c.armed.Equal(c.firstBy):
+		st = WrapStatus(CodeDeadlineExceeded, "no whole frame within FirstFrameTimeout of the accept", err)
 	case errors.As(err, &ne) && ne.Timeout() && c.inFrame && c.ep.cfg.ReadTimeout > 0:
 		st = WrapStatus(CodeDeadlineExceeded, "read timeout: a frame took longer than ReadTimeout", err)
 	case errors.As(err, &ne) && ne.Timeout():
@@ -142,7 +176,7 @@ func (c *conn) readError(err error) *Status {
 	default:
 		st = WrapStatus(CodeConnClosed, "read", err)
 	}
-	c.ep.log.Warn("rpc: connection lost", "remote", c.remote(), "err", st.Error())
+	c.ep.logPeer(slog.LevelWarn, "rpc: connection lost", "", "remote", c.remote(), "err", st.Error())
 	return st
 }
 
@@ -158,7 +192,7 @@ func (c *conn) badFrame(me *wire.MessageError) {
 		code = CodeTooLarge
 	}
 	st := WrapStatus(code, "", me)
-	c.ep.log.Warn("rpc: bad frame", "remote", c.remote(), "err", me.Error())
+	c.ep.logPeer(slog.LevelWarn, "rpc: bad frame", "", "remote", c.remote(), "err", me.Error())
 	if me.Close {
 		defer c.w.closeWhenFlushed()
 	}
@@ -195,7 +229,7 @@ func (c *conn) replyStatus(seq uint32, st *Status) {
 func (c *conn) onReply(m *wire.Message) {
 	oc := c.takePending(m.Seq)
 	if oc == nil {
-		c.ep.log.Debug("rpc: reply to no waiting call", "remote", c.remote(), "seq", m.Seq)
+		c.ep.logPeer(slog.LevelDebug, "rpc: reply to no waiting call", "", "remote", c.remote(), "seq", m.Seq)
 		putWire(m)
 		return
 	}

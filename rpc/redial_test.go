@@ -101,9 +101,20 @@ func TestRedialAgainstAClosingPeer(t *testing.T) {
 	})
 	t.Run("refused by AfterAccept", func(t *testing.T) {
 		var accepts atomic.Int64
-		p := newPair(t, pairOptions{srvPlug: []rpc.Plugin{refuseAll{&accepts}}})
-		accepts.Store(0) // the pair's own session counts not
-		run(t, p.addr, &accepts)
+		srv, err := rpc.NewEndpoint(rpc.Config{ListenAddr: "127.0.0.1:0"}, refuseAll{&accepts})
+		must(t, err)
+		l, err := srv.Listen(testCtx(t))
+		must(t, err)
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			srv.Serve(l)
+		}()
+		defer func() {
+			srv.Close()
+			<-served
+		}()
+		run(t, l.Addr().String(), &accepts)
 	})
 }
 

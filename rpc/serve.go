@@ -1,12 +1,15 @@
 package rpc
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"syscall"
 	"time"
 
+	"github.com/dmicro-go/dmicro/rpc/wire"
 	"github.com/dmicro-go/dmicro/transport"
 )
 
@@ -55,7 +58,7 @@ func (e *Endpoint) Serve(l net.Listener) error {
 				return err
 			}
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			e.log.Warn("rpc: accept failed; retrying", "err", err, "delay", delay)
+			e.logPeer(slog.LevelWarn, "rpc: accept failed; retrying", "", "err", err, "delay", delay)
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
@@ -66,11 +69,33 @@ func (e *Endpoint) Serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
-		if !e.owner.startReader(func() bool { return e.serveConn(nc) }) {
+		p, err := e.peers.open(e.peerKey(nc.RemoteAddr()), e.cfg.MaxConns, e.cfg.MaxConnsPerPeer)
+		if err != nil {
+			e.refuseConn(nc, err)
+			continue
+		}
+		if !e.owner.startReader(func() bool { return e.serveConn(nc, p) }) {
+			e.peers.close(p)
 			nc.Close()
 			return ErrServerClosed
 		}
 	}
+}
+
+// refuseConn closes a connection over the connection limits, with one log
+// line (rate-limited) and, when the endpoint speaks one format over a plain
+// stream, a go-away with CodeOverloaded that says why.
+func (e *Endpoint) refuseConn(nc net.Conn, why error) {
+	e.logPeer(slog.LevelWarn, "rpc: connection refused", why.Error(), "remote", nc.RemoteAddr().String(), "err", why)
+	if _, hs := nc.(transport.Handshaker); !hs && len(e.formats) < 2 && len(e.cfg.Upgraders) == 0 {
+		fr := e.format.NewFramer(bufio.NewReaderSize(nc, 16), wire.Options{MaxMessageSize: e.cfg.MaxMessageSize})
+		st := WrapStatus(CodeOverloaded, "", why)
+		if b, err := fr.AppendMessage(nil, &wire.Message{Type: wire.TypeGoAway, Code: int32(st.Code()), Error: st.Message()}); err == nil {
+			nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+			nc.Write(b)
+		}
+	}
+	nc.Close()
 }
 
 // temporary reports whether an accept error may go away by itself.
@@ -120,10 +145,10 @@ func (e *Endpoint) closeListeners() {
 
 // serveConn runs an accepted connection in the accept goroutine; see
 // readLoop for what it reports.
-func (e *Endpoint) serveConn(nc net.Conn) (handedOff bool) {
-	c, err := e.accept(nc)
+func (e *Endpoint) serveConn(nc net.Conn, p *peer) (handedOff bool) {
+	c, err := e.accept(nc, p)
 	if err != nil {
-		e.log.Debug("rpc: connection refused", "remote", nc.RemoteAddr().String(), "err", err)
+		e.logPeer(slog.LevelDebug, "rpc: connection refused", "", "remote", nc.RemoteAddr().String(), "err", err)
 		return false
 	}
 	return c.readLoop()
@@ -133,7 +158,12 @@ func (e *Endpoint) serveConn(nc net.Conn) (handedOff bool) {
 // custom listener) as a session of this endpoint. It runs the handshake and
 // the AfterAccept hooks, then reads in a goroutine the endpoint owns.
 func (e *Endpoint) ServeConn(nc net.Conn) (*Session, error) {
-	c, err := e.accept(nc)
+	p, err := e.peers.open(e.peerKey(nc.RemoteAddr()), e.cfg.MaxConns, e.cfg.MaxConnsPerPeer)
+	if err != nil {
+		e.refuseConn(nc, err)
+		return nil, WrapStatus(CodeOverloaded, "", err)
+	}
+	c, err := e.accept(nc, p)
 	if err != nil {
 		return nil, err
 	}
@@ -145,41 +175,58 @@ func (e *Endpoint) ServeConn(nc net.Conn) (*Session, error) {
 	return c.s, nil
 }
 
-// accept turns nc into a session: handshake, hub, AfterAccept. The caller
-// runs c.readLoop.
-func (e *Endpoint) accept(nc net.Conn) (*conn, error) {
+// accept turns nc, counted for peer p, into a session: handshake, hub,
+// AfterAccept. The caller runs c.readLoop; the count ends when the
+// connection is untracked, or here when accept fails.
+func (e *Endpoint) accept(nc net.Conn, p *peer) (c *conn, err error) {
+	tracked := false
+	defer func() {
+		if !tracked {
+			e.peers.close(p)
+		}
+	}()
 	if e.closing.Load() {
 		nc.Close()
 		return nil, ErrServerClosed
 	}
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.HandshakeTimeout)
 	defer cancel()
 	if hs, ok := nc.(transport.Handshaker); ok {
 		if err := hs.HandshakeContext(ctx); err != nil {
 			nc.Close()
-			e.log.Warn("rpc: handshake failed", "remote", nc.RemoteAddr().String(), "err", err)
+			e.logPeer(slog.LevelWarn, "rpc: handshake failed", "", "remote", nc.RemoteAddr().String(), "err", err)
 			return nil, WrapStatus(CodeConnClosed, "handshake", err)
 		}
 	}
 	nc, br, format, err := e.pickFormat(ctx, nc, newReader(nc))
 	if err != nil {
 		nc.Close()
-		e.log.Warn("rpc: connection speaks no served format; closed", "remote", nc.RemoteAddr().String(), "err", err)
+		if errors.Is(err, errUpgrade) { // the upgrader answered the peer
+			e.logPeer(slog.LevelDebug, "rpc: upgrade refused", "", "remote", nc.RemoteAddr().String(), "err", err)
+		} else {
+			e.logPeer(slog.LevelWarn, "rpc: connection speaks no served format; closed", "", "remote", nc.RemoteAddr().String(), "err", err)
+		}
 		return nil, WrapStatus(CodeBadMessage, "", err)
 	}
 	s := newSession(e, false, "")
-	c := newConn(s, nc, br, format)
+	s.peer = p
+	c = newConn(s, nc, br, format)
+	if ft := e.cfg.FirstFrameTimeout; ft > 0 {
+		c.firstBy = start.Add(ft)
+	}
 	if !e.trackConn(c) {
 		nc.Close()
 		s.cancel()
 		return nil, ErrServerClosed
 	}
+	tracked = true // untrackConn ends the count
 	// The session is published (hub, Broadcast, calls) only once the
 	// AfterAccept hooks let it in.
 	s.id = nc.RemoteAddr().String()
 	if err := runHook(e.plugins.afterAccept, AfterAcceptHook.AfterAccept, s); err != nil {
 		st := StatusOf(err)
-		e.log.Warn("rpc: session refused by AfterAccept", "remote", nc.RemoteAddr().String(), "err", err)
+		e.logPeer(slog.LevelWarn, "rpc: session refused by AfterAccept", "", "remote", nc.RemoteAddr().String(), "err", err)
 		c.abort(st) // the flusher writes the error to the peer, then closes
 		s.closeFinal(st)
 		e.untrackConn(c)

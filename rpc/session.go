@@ -29,6 +29,7 @@ type Session struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	limit  *limiter
+	peer   *peer // the remote peer of an accepted session; nil for a dialed one
 	values sync.Map
 
 	cur       atomic.Pointer[conn]

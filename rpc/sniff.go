@@ -15,7 +15,10 @@ import (
 // maxSniff is the most bytes a format is shown to recognise itself.
 const maxSniff = 16
 
-var errNoFormat = errors.New("rpc: the first bytes match no served format")
+var (
+	errNoFormat = errors.New("rpc: the first bytes match no served format")
+	errUpgrade  = errors.New("rpc: upgrade refused")
+)
 
 // pickFormat finds what an accepted connection speaks: an upgrader of
 // Config.Upgraders (the connection is unwrapped and looked at again), and
@@ -37,7 +40,7 @@ func (e *Endpoint) pickFormat(ctx context.Context, nc net.Conn, br *bufio.Reader
 	}
 	unwrapped, err := up.Upgrade(ctx, nc, br)
 	if err != nil {
-		return nc, br, nil, fmt.Errorf("rpc: upgrade: %w", err)
+		return nc, br, nil, fmt.Errorf("%w: %w", errUpgrade, err)
 	}
 	nc, br = unwrapped, newReader(unwrapped)
 	if len(e.formats) < 2 {

@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"runtime"
 	"sync"
 	"time"
@@ -194,7 +195,7 @@ func (w *writer) flush() {
 			select {
 			case <-w.c.closed: // this side closed it; nothing to report
 			default:
-				w.c.ep.log.Warn("rpc: write failed; closing the connection", "remote", w.c.remote(), "err", err.Error())
+				w.c.ep.logPeer(slog.LevelWarn, "rpc: write failed; closing the connection", "", "remote", w.c.remote(), "err", err.Error())
 			}
 			w.c.fail(StatusOf(err))
 			return

@@ -179,3 +179,8 @@ func wrapMalformed(msg string) error { return &formatError{msg, wire.ErrMalforme
 
 // wrapTooLarge returns an error with msg that wraps wire.ErrTooLarge.
 func wrapTooLarge(msg string) error { return &formatError{msg, wire.ErrTooLarge} }
+
+// Pending reports whether the next ReadMessage may return a message
+// without reading: members of a JSON-RPC body, or a go-away; see
+// wire.Pender.
+func (f *framer) Pending() bool { return f.inBody || f.state == closing }

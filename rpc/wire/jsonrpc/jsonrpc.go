@@ -383,3 +383,7 @@ func (s *scanner) scan(p []byte) (n int, done, bad bool) {
 	}
 	return i, false, false
 }
+
+// Pending reports whether members of a value already read are still to be
+// returned; see wire.Pender.
+func (f *framer) Pending() bool { return !f.broken && f.x.pos < len(f.x.recs) }
