@@ -12,7 +12,7 @@ import (
 
 // testAppendAllocations checks that the writer allocates nothing.
 func (s *suite) testAppendAllocations(t *testing.T) {
-	if RaceEnabled && s.o.PooledWriter {
+	if raceEnabled && s.o.PooledWriter {
 		t.Skip("the writer takes scratch space from a sync.Pool, which drops items at random under the race detector")
 	}
 	full := NewMessage(wire.TypeCall, 1, "/math/add", "[1,2,3]", "author", "liu", "trace", "a\"b\\c\x01\xff", "", "")
@@ -69,7 +69,7 @@ func (s *suite) testReadAllocations(t *testing.T) {
 			t.Errorf("Options.ReadAllocs pins %q, which the suite does not read", name)
 		}
 	}
-	if RaceEnabled {
+	if raceEnabled {
 		t.Skip("sync.Pool drops buffers at random under the race detector")
 	}
 	for _, c := range cases {

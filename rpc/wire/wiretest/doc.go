@@ -13,11 +13,12 @@
 //	}
 //
 // The package also holds what the formats' own tests share: messages and
-// their comparison ([NewMessage], [Options.Diff]), readers ([Cycle],
-// [Filler]), the body of a fuzz target ([FuzzReads], [FuzzRead],
+// their comparison ([NewMessage], [Encode], [Options.Diff]), a reader of
+// the same bytes again and again ([Cycle]), fuzz targets ([FuzzReads],
 // [CheckRoundTrip]), benchmarks ([BenchFormats]), the read-and-reply step
-// of a server ([ReadReply]) and the parsing of the worked examples of a
-// FORMAT.md ([GoldenBlock], [CheckGolden]).
+// of a server ([ReadReplyAllocs], [BenchReadReply]), the check of a
+// Sniffer ([CheckSniff]) and of the worked examples of a FORMAT.md
+// ([CheckExamples]).
 //
 // It is meant for tests only: every function that takes a testing.TB fails
 // the test on error.

@@ -15,7 +15,7 @@ import (
 const FuzzLimit = 1 << 16
 
 // FuzzReads runs the fuzz target f, a format's FuzzReadMessage: it feeds
-// arbitrary bytes to format's reader, each input checked by [FuzzRead].
+// arbitrary bytes to format's reader, each input checked by fuzzRead.
 // The seeds are the format's own, beyond those every format starts from:
 // frames of every message type and field, and streams that are empty, cut
 // short, or of another protocol.
@@ -24,7 +24,7 @@ func FuzzReads(f *testing.F, format wire.Format, o Options, seeds ...[]byte) {
 	for _, s := range seeds {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) { FuzzRead(t, format, o, data) })
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, format, o, data) })
 }
 
 // addSeeds adds to f the seeds every format's FuzzReadMessage starts from.
@@ -50,12 +50,12 @@ func addSeeds(f *testing.F, format wire.Format) {
 	f.Add([]byte(`{"jsonrpc":"2.0","method":"add","id":1}`))
 }
 
-// FuzzRead checks one input of a format's FuzzReadMessage: it feeds data
+// fuzzRead checks one input of a format's FuzzReadMessage: it feeds data
 // to ReadMessage until it fails. It must never panic nor fail with anything
 // but a MessageError (after which it reads on), io.EOF or
 // io.ErrUnexpectedEOF; every message it decodes must encode again, into a
 // frame that passes o.CheckFrame, and decode to an equal message.
-func FuzzRead(t *testing.T, f wire.Format, o Options, data []byte) {
+func fuzzRead(t *testing.T, f wire.Format, o Options, data []byte) {
 	r := NewReader(f, bytes.NewReader(data), FuzzLimit)
 	w := f.NewFramer(nil, wire.Options{MaxMessageSize: FuzzLimit})
 	var m, again wire.Message

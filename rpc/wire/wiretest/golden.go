@@ -94,7 +94,7 @@ func CheckExamples(t *testing.T, f wire.Format, o Options, path string, want map
 			if !ok {
 				t.Fatalf("no frame given for the example %q", ex.Name)
 			}
-			CheckGolden(t, f, o, ex.M, w, render(t, doc, ex.Name)...)
+			checkGolden(t, f, o, ex.M, w, render(t, doc, ex.Name)...)
 		})
 	}
 }
@@ -107,10 +107,10 @@ func HexDumps(t testing.TB, doc []byte, name string) [][]byte {
 	return [][]byte{HexDump(t, GoldenBlock(t, doc, name)), Hex(t, strings.Join(GoldenBlock(t, doc, name+"-hex"), " "))}
 }
 
-// CheckGolden checks a worked example of a format's document: m must be
+// checkGolden checks a worked example of a format's document: m must be
 // written in format f as exactly want, each of dumps (the document's
 // renderings of the frame) must be want too, and want must read back as m.
-func CheckGolden(t testing.TB, f wire.Format, o Options, m *wire.Message, want []byte, dumps ...[]byte) {
+func checkGolden(t testing.TB, f wire.Format, o Options, m *wire.Message, want []byte, dumps ...[]byte) {
 	t.Helper()
 	if frame := Encode(t, f, 0, m); !bytes.Equal(frame, want) {
 		t.Fatalf("frame\n% x\nwant\n% x", frame, want)

@@ -23,11 +23,15 @@ const limit = 1 << 10
 func (s *suite) testAppendRefuses(t *testing.T) {
 	atLimit := NewMessage(wire.TypeCall, 1, "/m", "")
 	atLimit.Codec = 'p'
-	if n := FitBody(t, s.f, limit, atLimit, Bytes); n < limit-3 {
+	if n := FitBody(t, s.f, limit, atLimit, binaryBody); n < limit-3 {
 		t.Fatalf("the largest frame that fits is %d bytes, limit %d", n, limit)
 	}
 	overLimit := NewMessage(wire.TypeCall, 1, "/m", "")
-	overLimit.Codec, overLimit.Body = 'p', Bytes(len(atLimit.Body)+1)
+	overLimit.Codec, overLimit.Body = 'p', binaryBody(len(atLimit.Body)+1)
+	// The writer refused overLimit at the limit: it must really be over.
+	if n := len(Encode(t, s.f, 2*limit, overLimit)); n <= limit {
+		t.Fatalf("a frame of %d bytes was refused at a limit of %d", n, limit)
+	}
 
 	tests := []struct {
 		name     string
@@ -86,10 +90,10 @@ func (s *suite) testAppendRefuses(t *testing.T) {
 // a length grows by a byte and with every field set.
 func (s *suite) testAppendSize(t *testing.T) {
 	for _, n := range []int{0, 1, 127, 128, 16383, 16384} {
-		for _, body := range []string{"", "x", "xy", "xyz", "[1]", Awkward, strings.Repeat("b", n)} {
+		for _, body := range []string{"", "x", "xy", "xyz", "[1]", awkward, strings.Repeat("b", n)} {
 			for _, codec := range []byte{0, 'j', 255} {
-				m := NewMessage(wire.TypeReply, 1<<31, strings.Repeat("m", n)+Awkward, body, strings.Repeat("k", n), strings.Repeat("v", n), "", "", Awkward, "")
-				m.Code, m.Error, m.Timeout, m.Codec, m.Filters = -2147483648, strings.Repeat("e", n)+Awkward, 1<<62, codec, []byte{9, 99, 255}
+				m := NewMessage(wire.TypeReply, 1<<31, strings.Repeat("m", n)+awkward, body, strings.Repeat("k", n), strings.Repeat("v", n), "", "", awkward, "")
+				m.Code, m.Error, m.Timeout, m.Codec, m.Filters = -2147483648, strings.Repeat("e", n)+awkward, 1<<62, codec, []byte{9, 99, 255}
 				s.checkFrame(t, Encode(t, s.f, 1<<20, m))
 			}
 		}
@@ -152,8 +156,8 @@ func (s *suite) testReadRefusesLargeFrame(t *testing.T) {
 	}
 	atLimit := NewMessage(wire.TypeCall, 3, "/m", "")
 	atLimit.Codec = 'p'
-	FitBody(t, s.f, limit, atLimit, Bytes)
-	atLimit.Body = Bytes(len(atLimit.Body) + 1)
+	FitBody(t, s.f, limit, atLimit, binaryBody)
+	atLimit.Body = binaryBody(len(atLimit.Body) + 1)
 	tests := []struct {
 		name    string
 		frame   []byte
@@ -213,7 +217,7 @@ func (s *suite) testReadRefusesHugeFrame(t *testing.T) {
 		stream  io.Reader
 		wantErr error // nil: a MessageError, then the next frame
 	}{
-		{"bytes arrive", io.MultiReader(bytes.NewReader(header), Filler(claimed-int64(len(header))), bytes.NewReader(after)), nil},
+		{"bytes arrive", io.MultiReader(bytes.NewReader(header), filler(claimed-int64(len(header))), bytes.NewReader(after)), nil},
 		{"stream ends", io.MultiReader(bytes.NewReader(header), bytes.NewReader([]byte("a few bytes"))), io.ErrUnexpectedEOF},
 		{"stream ends in the header", bytes.NewReader(header[:wire.FrameLenSize+3]), io.ErrUnexpectedEOF},
 	}

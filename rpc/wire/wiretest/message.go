@@ -61,8 +61,8 @@ func AsMessageError(t testing.TB, err, sentinel error) *wire.MessageError {
 	return me
 }
 
-// Pairs returns md's pairs as key, value, key, value...
-func Pairs(md *wire.Metadata) []string {
+// pairs returns md's pairs as key, value, key, value...
+func pairs(md *wire.Metadata) []string {
 	var kv []string
 	md.Range(func(k, v string) bool {
 		kv = append(kv, k, v)
@@ -101,11 +101,11 @@ func (o Options) Diff(got, want *wire.Message) string {
 	if got.Code != want.Code || got.Error != wantErr {
 		d = append(d, "status")
 	}
-	wantMeta := Pairs(&want.Meta)
+	wantMeta := pairs(&want.Meta)
 	for i, s := range wantMeta {
 		wantMeta[i] = text(s)
 	}
-	if !slices.Equal(Pairs(&got.Meta), wantMeta) {
+	if !slices.Equal(pairs(&got.Meta), wantMeta) {
 		d = append(d, "meta")
 	}
 	if got.Codec != want.Codec {
@@ -169,8 +169,8 @@ func FitBody(t testing.TB, f wire.Format, limit int, m *wire.Message, body func(
 	return size(lo)
 }
 
-// Bytes returns n bytes of a binary body: every value, 0xab the most.
-func Bytes(n int) []byte {
+// binaryBody returns n bytes of a binary body: every value, 0xab the most.
+func binaryBody(n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
 		if i%4 == 3 {

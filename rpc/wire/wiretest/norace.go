@@ -2,7 +2,7 @@
 
 package wiretest
 
-// RaceEnabled is true under the race detector, which makes sync.Pool drop
+// raceEnabled is true under the race detector, which makes sync.Pool drop
 // items at random: pooled reads then allocate, and the suite skips its
 // allocation pins.
-const RaceEnabled = false
+const raceEnabled = false

@@ -22,10 +22,10 @@ func (c *cycleReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Filler returns a reader that yields n bytes and then io.EOF, without
+// filler returns a reader that yields n bytes and then io.EOF, without
 // storing or writing them: the reader's buffer keeps whatever it held. It
 // stands for the body of a huge frame that must be skipped.
-func Filler(n int64) io.Reader { return &fillReader{n: n} }
+func filler(n int64) io.Reader { return &fillReader{n: n} }
 
 type fillReader struct{ n int64 }
 

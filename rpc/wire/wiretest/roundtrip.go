@@ -18,10 +18,10 @@ import (
 // RoundTripLimit is the size limit of the suite's round trip.
 const RoundTripLimit = 64 << 10
 
-// Awkward holds what a format must escape, or cannot carry as it is:
+// awkward holds what a format must escape, or cannot carry as it is:
 // quotes and backslashes, control characters, non-ASCII letters, U+2028,
 // a character outside the BMP, and bytes that are not valid UTF-8.
-const Awkward = "q\"uo\\te /slash\x00\x01\x1f\x7f\b\f\n\r\t é \u2028 \U0001F600 bad\xff\xfe end\xe2\x82"
+const awkward = "q\"uo\\te /slash\x00\x01\x1f\x7f\b\f\n\r\t é \u2028 \U0001F600 bad\xff\xfe end\xe2\x82"
 
 // roundTripCases returns the messages of the round trip: every type and
 // field, at their edges.
@@ -33,7 +33,7 @@ func roundTripCases(t testing.TB, f wire.Format) []Case {
 	// nearLimit gets the largest body that fits in the limit.
 	nearLimit := NewMessage(wire.TypeCall, 77, "/big/upload", "", "k", "v")
 	nearLimit.Codec = 'p'
-	if n := FitBody(t, f, RoundTripLimit, nearLimit, Bytes); n < RoundTripLimit-3 {
+	if n := FitBody(t, f, RoundTripLimit, nearLimit, binaryBody); n < RoundTripLimit-3 {
 		t.Fatalf("the largest frame that fits is %d bytes, limit %d", n, RoundTripLimit)
 	}
 	everything := func(codec byte, body string) *wire.Message {
@@ -54,7 +54,7 @@ func roundTripCases(t testing.TB, f wire.Format) []Case {
 		{"call timeout max", &wire.Message{Type: wire.TypeCall, Seq: 8, Method: "/t", Timeout: math.MaxInt64}},
 		{"call meta", NewMessage(wire.TypeCall, 9, "/m", "b", "author", "liu", "empty", "", "", "empty key", "", "")},
 		{"call repeated meta key", NewMessage(wire.TypeCall, 10, "/m", "", "k", "1", "k", "2")},
-		{"call awkward strings", NewMessage(wire.TypeCall, 10, "/m/"+Awkward, "", Awkward, Awkward, "k", Awkward)},
+		{"call awkward strings", NewMessage(wire.TypeCall, 10, "/m/"+awkward, "", awkward, awkward, "k", awkward)},
 		{"call filters", &wire.Message{Type: wire.TypeCall, Seq: 11, Method: "/f", Filters: []byte{1, 2, 3}, Body: []byte{0, 1, 2}}},
 		{"call 255 filters", &wire.Message{Type: wire.TypeCall, Seq: 12, Method: "/f", Filters: filters255}},
 		{"call everything", everything('j', `{"x":1}`)},
@@ -64,7 +64,7 @@ func roundTripCases(t testing.TB, f wire.Format) []Case {
 		{"reply success", &wire.Message{Type: wire.TypeReply, Seq: 1, Codec: 'j', Body: []byte("6")}},
 		{"reply empty body", NewMessage(wire.TypeReply, 2, "", "")},
 		{"reply error", &wire.Message{Type: wire.TypeReply, Seq: 3, Code: 5, Error: "not found"}},
-		{"reply awkward error", &wire.Message{Type: wire.TypeReply, Seq: 3, Code: 5, Error: Awkward}},
+		{"reply awkward error", &wire.Message{Type: wire.TypeReply, Seq: 3, Code: 5, Error: awkward}},
 		{"reply negative code", &wire.Message{Type: wire.TypeReply, Seq: 4, Code: -1, Error: "x"}},
 		{"reply min code", &wire.Message{Type: wire.TypeReply, Seq: 5, Code: math.MinInt32}},
 		{"reply max code", &wire.Message{Type: wire.TypeReply, Seq: 6, Code: math.MaxInt32, Error: "big"}},
@@ -197,7 +197,7 @@ func (s *suite) testMethodInterned(t *testing.T) {
 // frame: it points into the pooled buffer the message holds, which
 // Release gives back, and has no capacity past its end.
 func (s *suite) testBodyAliasesFrame(t *testing.T) {
-	if RaceEnabled {
+	if raceEnabled {
 		t.Skip("sync.Pool drops buffers at random under the race detector")
 	}
 	frame := Encode(t, s.f, 0, NewMessage(wire.TypeCall, 1, "/m", "body"))

@@ -6,10 +6,10 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
-// SniffLen is the most a Sniffer is given: see [wire.Sniffer].
-const SniffLen = 16
+// sniffLen is the most a Sniffer is given: see [wire.Sniffer].
+const sniffLen = 16
 
-// CheckSniff checks s on every prefix, up to SniffLen bytes, of each
+// CheckSniff checks s on every prefix, up to sniffLen bytes, of each
 // stream in ours, which it must recognise (wire.Yes), and in others, which
 // it must not (wire.No); for a prefix that need says is too short to tell,
 // it must answer wire.NeedMore instead.
@@ -17,7 +17,7 @@ func CheckSniff(t testing.TB, s wire.Sniffer, ours, others [][]byte, need func(p
 	t.Helper()
 	check := func(b []byte, want wire.SniffResult) {
 		t.Helper()
-		for n := 0; n <= min(len(b), SniffLen); n++ {
+		for n := 0; n <= min(len(b), sniffLen); n++ {
 			w := want
 			if need(b[:n]) {
 				w = wire.NeedMore
