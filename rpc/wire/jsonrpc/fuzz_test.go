@@ -159,7 +159,7 @@ func roundTrip(t *testing.T, client wire.Framer, m *wire.Message) {
 		}
 	}
 	if again.Type != m.Type || again.Method != m.Method || !bytes.Equal(again.Body, m.Body) ||
-		!slices.Equal(pairs(&again.Meta), pairs(&m.Meta)) || wantTimeout > 0 && again.Timeout != wantTimeout {
+		!slices.Equal(wiretest.Pairs(&again.Meta), wiretest.Pairs(&m.Meta)) || wantTimeout > 0 && again.Timeout != wantTimeout {
 		t.Fatalf("request changed on a round trip through\n%s\nfirst  %+v\nsecond %+v", enc, m, &again)
 	}
 }
@@ -204,16 +204,6 @@ func checkResponses(t *testing.T, out []byte) {
 			}
 		}
 	}
-}
-
-// pairs returns md's pairs as key, value, key, value...
-func pairs(md *wire.Metadata) []string {
-	var kv []string
-	md.Range(func(k, v string) bool {
-		kv = append(kv, k, v)
-		return true
-	})
-	return kv
 }
 
 // FuzzValidate compares the JSON check with encoding/json's.

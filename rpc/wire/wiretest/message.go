@@ -61,8 +61,8 @@ func AsMessageError(t testing.TB, err, sentinel error) *wire.MessageError {
 	return me
 }
 
-// pairs returns md's pairs as key, value, key, value...
-func pairs(md *wire.Metadata) []string {
+// Pairs returns md's pairs as key, value, key, value...
+func Pairs(md *wire.Metadata) []string {
 	var kv []string
 	md.Range(func(k, v string) bool {
 		kv = append(kv, k, v)
@@ -101,11 +101,11 @@ func (o Options) Diff(got, want *wire.Message) string {
 	if got.Code != want.Code || got.Error != wantErr {
 		d = append(d, "status")
 	}
-	wantMeta := pairs(&want.Meta)
+	wantMeta := Pairs(&want.Meta)
 	for i, s := range wantMeta {
 		wantMeta[i] = text(s)
 	}
-	if !slices.Equal(pairs(&got.Meta), wantMeta) {
+	if !slices.Equal(Pairs(&got.Meta), wantMeta) {
 		d = append(d, "meta")
 	}
 	if got.Codec != want.Codec {
