@@ -90,10 +90,12 @@ func (t *peerTable) close(p *peer) {
 // admit reserves a handler place for peer p, given the places the
 // endpoint has admitted (load, this one included) out of capacity. While
 // the endpoint is at most half full every peer is admitted; past that, a
-// peer may hold at most an equal share of the capacity among the peers
-// that hold places, so that one peer's flood is refused while the others
-// keep being served. A nil p (a session this endpoint dialed, or a peer
-// without a key) is always admitted.
+// peer may hold at most an equal share, among the peers that hold places,
+// of the capacity less a sixteenth of it kept for peers yet to come. So one
+// peer's flood is refused while the others keep being served, and a peer
+// alone (every client behind one proxy) still has nearly all of it. A nil
+// p (a session this endpoint dialed, or a peer without a key) is always
+// admitted.
 func (t *peerTable) admit(p *peer, load, capacity int64) bool {
 	if p == nil || p.key == "" {
 		return true
@@ -103,7 +105,7 @@ func (t *peerTable) admit(p *peer, load, capacity int64) bool {
 	if n == 1 {
 		active = t.active.Add(1)
 	}
-	if 2*load <= capacity || n <= max(capacity/max(active, 1), 1) {
+	if 2*load <= capacity || n <= max((capacity-capacity/16)/max(active, 1), 1) {
 		return true
 	}
 	t.unadmit(p)
