@@ -120,8 +120,8 @@ type Config struct {
 	// PeerKey names the peer a connection comes from, for MaxConnsPerPeer
 	// and for sharing the handler places fairly between peers: once the
 	// endpoint's places are half taken, a peer may hold no more than an
-	// equal share, among the peers holding places, of all but a sixteenth
-	// of them (kept for peers yet to come). Nil means the
+	// equal share, among the peers connected, of all but a sixteenth of
+	// them (kept for peers yet to come). Nil means the
 	// remote IP address; an empty key (nil's for a unix socket) takes part
 	// in neither.
 	PeerKey func(remote net.Addr) string

@@ -21,7 +21,7 @@ type peerTable struct {
 	mu     sync.Mutex
 	m      map[string]*peer
 	conns  int          // accepted connections in all
-	active atomic.Int64 // peers with a call or push admitted
+	active atomic.Int64 // peers with a key and a connection
 }
 
 // Why a connection is refused at accept.
@@ -71,6 +71,9 @@ func (t *peerTable) open(key string, max, perPeer int) (*peer, error) {
 		t.m = make(map[string]*peer)
 	}
 	t.m[key] = p
+	if p.conns == 0 && key != "" {
+		t.active.Add(1)
+	}
 	p.conns++
 	t.conns++
 	return p, nil
@@ -84,14 +87,17 @@ func (t *peerTable) close(p *peer) {
 	t.conns--
 	if p.conns == 0 && t.m[p.key] == p {
 		delete(t.m, p.key)
+		if p.key != "" {
+			t.active.Add(-1)
+		}
 	}
 }
 
 // admit reserves a handler place for peer p, given the places the
 // endpoint has admitted (load, this one included) out of capacity. While
 // the endpoint is at most half full every peer is admitted; past that, a
-// peer may hold at most an equal share, among the peers that hold places,
-// of the capacity less a sixteenth of it kept for peers yet to come. So one
+// peer may hold at most an equal share, among the peers connected, of the
+// capacity less a sixteenth of it kept for peers yet to come. So one
 // peer's flood is refused while the others keep being served, and a peer
 // alone (every client behind one proxy) still has nearly all of it. A nil
 // p (a session this endpoint dialed, or a peer without a key) is always
@@ -101,23 +107,16 @@ func (t *peerTable) admit(p *peer, load, capacity int64) bool {
 		return true
 	}
 	n := p.admitted.Add(1)
-	active := t.active.Load()
-	if n == 1 {
-		active = t.active.Add(1)
-	}
-	if 2*load <= capacity || n <= max((capacity-capacity/16)/max(active, 1), 1) {
+	if 2*load <= capacity || n <= max((capacity-capacity/16)/max(t.active.Load(), 1), 1) {
 		return true
 	}
-	t.unadmit(p)
+	p.admitted.Add(-1)
 	return false
 }
 
 // unadmit gives back a place taken by admit.
 func (t *peerTable) unadmit(p *peer) {
-	if p == nil || p.key == "" {
-		return
-	}
-	if p.admitted.Add(-1) == 0 {
-		t.active.Add(-1)
+	if p != nil && p.key != "" {
+		p.admitted.Add(-1)
 	}
 }
