@@ -34,7 +34,7 @@ type Endpoint struct {
 	limit        *limiter
 	peers        peerTable // accepted connections and fair shares, per peer
 	hub          hub
-	peerLogs     logRate // lines a peer can cause; see logPeer
+	peerLogs     logRate    // lines a peer can cause; see logPeer
 	workers      workerPool // the goroutines handlers run on
 	invoke       InvokeFunc // the call interceptors' chain; nil without any
 

@@ -171,16 +171,6 @@ func sortValues(vs []any) {
 	})
 }
 
-// mustJSON returns v's JSON encoding.
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // sameValues compares two streams of JSON values semantically.
 func sameValues(t testing.TB, got, want []byte) {
 	t.Helper()

@@ -202,11 +202,10 @@ const maxSkip = 1 << 30
 // io.EOF when the stream ends before a value starts.
 func (f *framer) readValue(m *wire.Message) ([]byte, error) {
 	for {
-		p, err := f.r.Peek(1)
-		if err != nil {
+		if _, err := f.r.Peek(1); err != nil {
 			return nil, err
 		}
-		p, _ = f.r.Peek(f.r.Buffered())
+		p, _ := f.r.Peek(f.r.Buffered())
 		k := skipSpace(p, 0)
 		f.r.Discard(k) // buffered: it cannot fail
 		if k < len(p) {
@@ -217,8 +216,7 @@ func (f *framer) readValue(m *wire.Message) ([]byte, error) {
 	defer func() { f.open = sc.open[:0] }()
 	var buf []byte
 	for {
-		p, err := f.r.Peek(1)
-		if err != nil {
+		if _, err := f.r.Peek(1); err != nil {
 			if err == io.EOF && sc.scalar {
 				return buf, nil // a number or literal ends with the stream
 			}
@@ -227,7 +225,7 @@ func (f *framer) readValue(m *wire.Message) ([]byte, error) {
 			}
 			return nil, err
 		}
-		p, _ = f.r.Peek(f.r.Buffered())
+		p, _ := f.r.Peek(f.r.Buffered())
 		n, done, bad := sc.scan(p)
 		if bad {
 			return nil, &scanError{errors.New("invalid character " + quoteByte(p[0]) + " looking for a value"), true}
@@ -263,14 +261,13 @@ func (f *framer) skip(sc *scanner, seen int, done bool) error {
 		if seen > f.skipLimit {
 			return tooLarge(true)
 		}
-		p, err := f.r.Peek(1)
-		if err != nil {
+		if _, err := f.r.Peek(1); err != nil {
 			if err == io.EOF {
 				return tooLarge(!sc.scalar)
 			}
 			return err
 		}
-		p, _ = f.r.Peek(f.r.Buffered())
+		p, _ := f.r.Peek(f.r.Buffered())
 		var n int
 		n, done, _ = sc.scan(p)
 		f.r.Discard(n)
