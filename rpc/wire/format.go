@@ -24,6 +24,11 @@ type Options struct {
 	// MaxMessageSize caps the size of one frame, header included, in both
 	// directions. Zero means DefaultMaxMessageSize.
 	MaxMessageSize int
+	// Budget, when set, is the memory budget the framer reserves each
+	// frame's buffer from before it allocates it (see [Budget]); a frame
+	// over what is left is refused with a *MessageError wrapping
+	// ErrOverBudget. Nil means no budget.
+	Budget *Budget
 	// Client is true on the side that dialed. Formats whose requests and
 	// responses differ on the wire (http) need it; the others ignore it.
 	Client bool

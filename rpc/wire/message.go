@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/dmicro-go/dmicro/internal/bufpool"
@@ -88,7 +89,37 @@ type Message struct {
 	// Body is the encoded (and filtered) body.
 	Body []byte
 
-	buf *[]byte
+	buf      *[]byte
+	budget   *Budget // where reserved came from
+	reserved int64   // bytes of budget that m holds; see Reserve
+}
+
+// Reserve reserves n more bytes of b for m, for a buffer that a framer is
+// about to allocate, and reports an error wrapping [ErrOverBudget] when b
+// has fewer left. [Message.Release] and [Message.Reset] give the
+// reservation back. A nil b reserves nothing. m reserves from one budget
+// at a time: a reservation from another is given back first.
+func (m *Message) Reserve(b *Budget, n int) error {
+	if b == nil || n <= 0 {
+		return nil
+	}
+	if m.budget != b {
+		m.releaseBudget()
+		m.budget = b
+	}
+	if !b.TryReserve(int64(n)) {
+		return fmt.Errorf("%w: %d bytes asked, %d of %d in use", ErrOverBudget, n, b.Used(), b.Limit())
+	}
+	m.reserved += int64(n)
+	return nil
+}
+
+// releaseBudget gives back what m reserved.
+func (m *Message) releaseBudget() {
+	if m.reserved > 0 {
+		m.budget.Release(m.reserved)
+	}
+	m.budget, m.reserved = nil, 0
 }
 
 // AllocBody returns a slice of length n from the frame pool, for a framer
@@ -97,8 +128,13 @@ type Message struct {
 // buffer that m held before is given back first, and Body, which may point
 // into it, is set to nil: the framer sets Body to the part of the slice
 // that is the body.
+//
+// A reservation made with [Message.Reserve] is kept.
 func (m *Message) AllocBody(n int) []byte {
-	m.Release()
+	if m.buf != nil {
+		bufpool.Put(m.buf)
+	}
+	m.Body = nil
 	m.buf = bufpool.Get(n)
 	return *m.buf
 }
@@ -134,6 +170,7 @@ func (m *Message) Release() {
 		bufpool.Put(m.buf)
 		m.buf = nil
 	}
+	m.releaseBudget()
 	m.Body = nil
 }
 
