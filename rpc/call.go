@@ -146,7 +146,7 @@ func (s *Session) readReply(oc *outCall, reply any) error {
 		return StatusOf(err)
 	}
 	if m.status == nil && len(r.Filters) > 0 {
-		plain, err := s.ep.filters.undo(r.Filters, r.Body, s.ep.cfg.MaxMessageSize, &oc.scratch)
+		plain, err := s.ep.filters.undo(r.Filters, r.Body, s.ep.cfg.MaxMessageSize, &oc.scratch, r, s.ep.budget)
 		if err != nil {
 			m.status = StatusOf(err)
 		} else {

@@ -97,6 +97,15 @@ type Config struct {
 	// larger incoming frame is refused from its length, before any
 	// allocation, and answered with CodeTooLarge. Zero means 4 MiB.
 	MaxMessageSize int
+	// MemoryBudget caps the bytes that the frames the endpoint has read
+	// and not yet finished with hold at once, across all its connections:
+	// the frames being read, the calls waiting for a handler, and the
+	// bodies their transfer filters inflate. A frame that would pass it is
+	// refused (its bytes skipped as they arrive) and a call answered with
+	// CodeOverloaded, so that a burst of large or inflating frames from
+	// many peers costs the budget's worth at most. Zero means 256 MiB;
+	// negative means no limit.
+	MemoryBudget int64
 
 	// MaxHandlers caps the handlers running at once in the endpoint, and
 	// MaxQueuedHandlers the calls and pushes waiting for one of those slots.
@@ -151,6 +160,7 @@ const (
 	DefaultMaxConnsPerPeer    = 512
 	DefaultReadTimeout        = 30 * time.Second
 	DefaultFirstFrameTimeout  = 10 * time.Second
+	DefaultMemoryBudget       = 256 << 20
 	DefaultCodecName          = "json"
 )
 
@@ -227,6 +237,9 @@ func (c *Config) fill() {
 	defaultLimit(&c.MaxQueuedHandlers, DefaultMaxHandlers)
 	defaultLimit(&c.MaxSessionHandlers, DefaultMaxSessionHandlers)
 	defaultLimit(&c.MaxSessionQueuedHandlers, DefaultMaxSessionHandlers)
+	if c.MemoryBudget == 0 {
+		c.MemoryBudget = DefaultMemoryBudget
+	}
 	defaultLimit(&c.MaxConns, DefaultMaxConns)
 	defaultLimit(&c.MaxConnsPerPeer, DefaultMaxConnsPerPeer)
 	c.Redial.fill()

@@ -74,6 +74,7 @@ func newConn(s *Session, nc net.Conn, br *bufio.Reader, f wire.Format) *conn {
 	}
 	c.framer = f.NewFramer(c.br, wire.Options{
 		MaxMessageSize: e.cfg.MaxMessageSize,
+		Budget:         e.budget,
 		Client:         s.dialed,
 	})
 	if iw, ok := c.framer.(wire.InterimWriter); ok {

@@ -32,7 +32,8 @@ type Endpoint struct {
 	transport    transport.Transport
 	log          *slog.Logger
 	limit        *limiter
-	peers        peerTable // accepted connections and fair shares, per peer
+	peers        peerTable    // accepted connections and fair shares, per peer
+	budget       *wire.Budget // the memory frames and their decoded bodies hold; see Config.MemoryBudget
 	hub          hub
 	peerLogs     logRate    // lines a peer can cause; see logPeer
 	workers      workerPool // the goroutines handlers run on
@@ -79,6 +80,7 @@ func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
 		transport: cfg.Transport,
 		log:       cfg.Logger,
 		limit:     newLimiter(cfg.MaxHandlers, cfg.MaxQueuedHandlers),
+		budget:    wire.NewBudget(cfg.MemoryBudget),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 	}

@@ -65,15 +65,28 @@ func applyFilters(fs []wire.Filter, body []byte, scratch *[2][]byte, ids []byte)
 }
 
 // undo reverses the filters listed in ids (applied in that order) on body,
-// never producing more than limit bytes.
-func (s *filterSet) undo(ids, body []byte, limit int, scratch *[2][]byte) ([]byte, error) {
+// never producing more than limit bytes. Before each filter it reserves,
+// for m, the memory the decoding takes from the endpoint's budget: what
+// the filter says the decoded body takes (wire.DecodedSizer), else limit.
+func (s *filterSet) undo(ids, body []byte, limit int, scratch *[2][]byte, m *wire.Message, budget *wire.Budget) ([]byte, error) {
 	cur, next := body, 0
 	for i := len(ids) - 1; i >= 0; i-- {
 		f := s.byID[ids[i]]
 		if f == nil {
 			return nil, NewStatus(CodeBadMessage, fmt.Sprintf("unknown transfer filter id %d", ids[i]))
 		}
-		out, err := f.Decode(scratch[next][:0], cur, limit)
+		lim := limit
+		if ds, ok := f.(wire.DecodedSizer); ok {
+			n := ds.DecodedSize(cur)
+			if n > limit {
+				return nil, NewStatus(CodeTooLarge, fmt.Sprintf("undo filter %s: the body declares %d bytes, over the %d-byte limit", f.Name(), n, limit))
+			}
+			lim = max(n, 1) // Decode reads a limit of 0 as the default
+		}
+		if err := m.Reserve(budget, lim); err != nil {
+			return nil, WrapStatus(CodeOverloaded, "undo filter "+f.Name(), err)
+		}
+		out, err := f.Decode(scratch[next][:0], cur, lim)
 		if err != nil {
 			return nil, StatusOf(fmt.Errorf("undo filter %s: %w", f.Name(), err))
 		}

@@ -174,7 +174,8 @@ func (in *inbound) unfilter() error {
 		}
 		bufs[i] = *in.scratch[i]
 	}
-	plain, err := in.conn.ep.filters.undo(in.w.Filters, in.w.Body, in.conn.ep.cfg.MaxMessageSize, &bufs)
+	e := in.conn.ep
+	plain, err := e.filters.undo(in.w.Filters, in.w.Body, e.cfg.MaxMessageSize, &bufs, in.w, e.budget)
 	for i := range bufs {
 		*in.scratch[i] = bufs[i]
 	}

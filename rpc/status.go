@@ -163,6 +163,8 @@ func StatusOf(err error) *Status {
 		return WrapStatus(CodeCanceled, "", err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return WrapStatus(CodeDeadlineExceeded, "", err)
+	case errors.Is(err, wire.ErrOverBudget):
+		return WrapStatus(CodeOverloaded, "", err)
 	case errors.Is(err, wire.ErrTooLarge):
 		return WrapStatus(CodeTooLarge, "", err)
 	case errors.Is(err, wire.ErrMalformed), errors.Is(err, wire.ErrIntegrity):

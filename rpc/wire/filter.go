@@ -34,3 +34,18 @@ type Filter interface {
 // ErrIntegrity reports a body that failed a filter's check: a wrong digest,
 // a failed authentication tag, corrupt compressed data.
 var ErrIntegrity = errors.New("wire: body failed its integrity check")
+
+// DecodedSizer is implemented by filters that can tell from a filtered
+// body how many bytes decoding it takes, without decoding it: gzip from its
+// size trailer, md5 and aes-gcm from the body's length. A receiver that
+// holds a memory budget (see [Budget]) reserves that much before it
+// decodes, and passes it to Decode as the limit, so that a body that lies
+// about its size fails instead of growing past the reservation. A filter
+// without DecodedSizer is taken to need the limit itself.
+type DecodedSizer interface {
+	// DecodedSize returns the size of the decoded form of data as data
+	// declares it, which may be past any limit (a body that is too large
+	// is then refused before it is decoded); Decode(dst, data, n) with the
+	// n it returns appends at most n bytes.
+	DecodedSize(data []byte) int
+}

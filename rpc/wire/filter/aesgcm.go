@@ -124,3 +124,7 @@ func (a *AESGCM) GoString() string { return a.String() }
 
 // LogValue implements slog.LogValuer: the filter logs as its String.
 func (a *AESGCM) LogValue() slog.Value { return slog.StringValue(a.String()) }
+
+// DecodedSize returns the size of the body data seals; see
+// wire.DecodedSizer.
+func (a *AESGCM) DecodedSize(data []byte) int { return max(len(data)-gcmNonceSize-gcmTagSize, 0) }

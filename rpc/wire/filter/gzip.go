@@ -3,6 +3,7 @@ package filter
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -220,3 +221,18 @@ func corruptGzip(err error) error {
 	}
 	return fmt.Errorf("filter: gzip: %w: %v", wire.ErrIntegrity, err)
 }
+
+// DecodedSize returns the size that data's trailer says the body has, its
+// ISIZE field (the size modulo 2³²); see wire.DecodedSizer. Decode given
+// that size as its limit refuses a stream that expands further, so a
+// trailer that lies costs no more than it claims.
+func (Gzip) DecodedSize(data []byte) int {
+	if len(data) < gzipMinSize {
+		return 0
+	}
+	return int(binary.LittleEndian.Uint32(data[len(data)-4:]))
+}
+
+// gzipMinSize is the size of the smallest gzip stream: a 10-byte header,
+// an empty deflate block and the 8-byte trailer.
+const gzipMinSize = 10 + 2 + 8

@@ -53,3 +53,7 @@ func (MD5) Decode(dst, data []byte, limit int) ([]byte, error) {
 	}
 	return append(dst, body...), nil
 }
+
+// DecodedSize returns the size of the body data holds; see
+// wire.DecodedSizer.
+func (MD5) DecodedSize(data []byte) int { return max(len(data)-md5.Size, 0) }
