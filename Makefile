@@ -2,11 +2,12 @@
 
 GO       ?= go
 FUZZTIME ?= 15s
+SOAK     ?= 30s
 DEMO_ADDR ?= 127.0.0.1:9091
 BIN      := bin
 
 .DEFAULT_GOAL := help
-.PHONY: help build test race vet lint fmt fuzz bench bench-compare demo generate tidy-check cross clean
+.PHONY: help build test race soak vet lint fmt fuzz bench bench-compare demo generate tidy-check cross clean
 
 # COMPAT is the comparison module (its own go.mod: gRPC-go lives there only).
 COMPAT := internal/compat/bench
@@ -25,6 +26,9 @@ vet: ## go vet every package
 test: vet ## vet, then every test with the race detector, the comparison module's too (what CI runs)
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
 	cd $(COMPAT) && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 10m ./...
+
+soak: ## attack one server from several peers for SOAK (30s) while a good client calls; see rpc's TestSoak
+	DMICRO_SOAK=$(SOAK) $(GO) test -race -count=1 -run '^TestSoak$$' -v -timeout 30m ./rpc/
 
 race: ## every test with the race detector, three times, to shake out flakes
 	$(GO) test -race -shuffle=on -count=3 -timeout 30m ./...

@@ -38,16 +38,38 @@ type writer struct {
 	noNew   bool  // drainNoNew, set under mu so that no call is queued after a go-away
 	closing bool  // close the connection once the queue is empty
 	room    chan struct{}
+	held    int // bytes of the endpoint's memory budget the queue holds
 
 	kick chan struct{} // wakes the flusher goroutine
+}
+
+// reserveLocked reserves n bytes just queued from the endpoint's memory
+// budget, and reports false (the caller takes them back off the queue and
+// waits for room) when the budget is spent and the queue already holds
+// frames: a connection always gets one frame through, so that a spent
+// budget slows every connection down but stops none.
+func (w *writer) reserveLocked(n int, queued bool) bool {
+	if w.c.ep.budget.TryReserve(int64(n)) {
+		w.held += n
+		return true
+	}
+	return !queued
+}
+
+// releaseLocked gives back the budget of n bytes that left the queue.
+func (w *writer) releaseLocked(n int) {
+	n = min(n, w.held)
+	w.held -= n
+	w.c.ep.budget.Release(int64(n))
 }
 
 // queueLimit is how many bytes may wait before senders wait for room.
 func (w *writer) queueLimit() int { return max(w.c.ep.cfg.MaxMessageSize, 1<<20) }
 
 // send queues m's frame. newWork marks calls and pushes, which a connection
-// that is going away refuses with errMoved. It waits for room in the queue
-// until ctx ends. The frame is on its way when send returns.
+// that is going away refuses with errMoved. It waits for room in the queue,
+// and in the endpoint's memory budget, until ctx ends. The frame is on its
+// way when send returns.
 func (w *writer) send(ctx context.Context, m *wire.Message, newWork bool) error {
 	w.mu.Lock()
 	for {
@@ -61,7 +83,17 @@ func (w *writer) send(ctx context.Context, m *wire.Message, newWork bool) error 
 			return errMoved
 		}
 		if len(w.buf) < w.queueLimit() {
-			break
+			buf, err := w.c.framer.AppendMessage(w.buf, m)
+			if err != nil {
+				w.mu.Unlock()
+				return err
+			}
+			if w.reserveLocked(len(buf)-len(w.buf), len(w.buf) > 0) {
+				w.buf = buf
+				break
+			}
+			// The budget is spent: the frame waits for this queue to
+			// drain, and is appended again then.
 		}
 		if w.room == nil {
 			w.room = make(chan struct{})
@@ -76,12 +108,6 @@ func (w *writer) send(ctx context.Context, m *wire.Message, newWork bool) error 
 		}
 		w.mu.Lock()
 	}
-	buf, err := w.c.framer.AppendMessage(w.buf, m)
-	if err != nil {
-		w.mu.Unlock()
-		return err
-	}
-	w.buf = buf
 	if !w.busy && w.c.lone() {
 		// Nothing else is in flight to coalesce with: write now, in this
 		// goroutine, rather than wake the flusher and wait for it.
@@ -179,6 +205,7 @@ func (w *writer) flush() {
 		w.mu.Unlock()
 		err := w.write(out)
 		w.mu.Lock()
+		w.releaseLocked(len(out))
 		if cap(out) <= maxSpareWrite {
 			w.spare = out[:0]
 		} else {
@@ -227,6 +254,7 @@ func (w *writer) failed(err error) {
 	if w.err == nil {
 		w.err = err
 	}
+	w.releaseLocked(w.held)
 	if w.room != nil {
 		close(w.room)
 		w.room = nil
