@@ -32,9 +32,10 @@ func liveHeap() uint64 {
 	return s[0].Value.Uint64()
 }
 
-func startHeapPeak() *heapPeak {
+func startHeapPeak(t testing.TB) *heapPeak {
 	runtime.GC()
 	h := &heapPeak{stop: make(chan struct{}), done: make(chan struct{})}
+	t.Cleanup(func() { h.over() })
 	h.base.Store(liveHeap())
 	go func() {
 		defer close(h.done)
@@ -54,7 +55,11 @@ func startHeapPeak() *heapPeak {
 
 // over stops sampling and returns the peak above the base.
 func (h *heapPeak) over() uint64 {
-	close(h.stop)
+	select {
+	case <-h.stop:
+	default:
+		close(h.stop)
+	}
 	<-h.done
 	if p, b := h.peak.Load(), h.base.Load(); p > b {
 		return p - b
@@ -103,7 +108,7 @@ func TestGzipBombsFromManyPeersStayInBudget(t *testing.T) {
 	})
 	honest, liar := gzipBomb(t, bombSize, -1), gzipBomb(t, bombSize, 1000)
 	t.Logf("a bomb is %d bytes", len(honest))
-	peak := startHeapPeak()
+	peak := startHeapPeak(t)
 	codes := make(map[rpc.Code]int)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
