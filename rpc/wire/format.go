@@ -9,6 +9,19 @@ import (
 // DefaultMaxMessageSize is the frame size limit when Options leave it zero: 4 MiB.
 const DefaultMaxMessageSize = 4 << 20
 
+// The caps on the metadata of one frame when Options leave them zero. A
+// decoded pair costs two string headers, 32 bytes, besides its keys and
+// values, while it may take as little as two bytes of a frame: without a
+// cap, a frame of 4 MiB holding two million empty pairs costs hundreds of
+// MiB to decode. 100 pairs is as many as the header lines the http format
+// reads in one head (as Apache's LimitRequestFields), and 64 KiB the size
+// of that head, so that metadata that one format carries fits in every
+// other.
+const (
+	DefaultMaxMetadataPairs = 100
+	DefaultMaxMetadataBytes = 64 << 10
+)
+
 // Format is one way of laying messages on a byte stream: raw, json, http...
 // A Format is stateless and safe for concurrent use; the per-connection
 // state lives in the [Framer] it makes.
@@ -24,6 +37,15 @@ type Options struct {
 	// MaxMessageSize caps the size of one frame, header included, in both
 	// directions. Zero means DefaultMaxMessageSize.
 	MaxMessageSize int
+	// MaxMetadataPairs caps the metadata pairs of one frame that a framer
+	// reads, and MaxMetadataBytes the bytes of their keys and values, all
+	// pairs together, as decoded. A frame over either is read whole, but
+	// its pairs are not decoded: it is refused with a *MessageError
+	// wrapping ErrTooLarge (status code 7), and the stream stays in step.
+	// Writers do not check them. Zero or less means
+	// DefaultMaxMetadataPairs and DefaultMaxMetadataBytes.
+	MaxMetadataPairs int
+	MaxMetadataBytes int
 	// Budget, when set, is the memory budget the framer reserves each
 	// frame's buffer from before it allocates it (see [Budget]); a frame
 	// over what is left is refused with a *MessageError wrapping
@@ -40,6 +62,18 @@ func (o Options) Limit() int {
 		return DefaultMaxMessageSize
 	}
 	return o.MaxMessageSize
+}
+
+// MetadataLimits returns the effective caps on the metadata of a frame.
+func (o Options) MetadataLimits() MetadataLimits {
+	l := MetadataLimits{Pairs: o.MaxMetadataPairs, Bytes: o.MaxMetadataBytes}
+	if l.Pairs <= 0 {
+		l.Pairs = DefaultMaxMetadataPairs
+	}
+	if l.Bytes <= 0 {
+		l.Bytes = DefaultMaxMetadataBytes
+	}
+	return l
 }
 
 // Framer reads and writes the messages of one connection.

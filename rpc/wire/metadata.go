@@ -1,6 +1,9 @@
 package wire
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // Metadata holds the key/value pairs a message carries. Keys are
 // case-sensitive. Set keeps a key unique; a decoded message may repeat one,
@@ -94,4 +97,26 @@ func (md *Metadata) Keys() []string {
 		}
 	}
 	return out
+}
+
+// MetadataLimits are the caps on the metadata of one frame that a framer
+// reads (see [Options.MetadataLimits]).
+type MetadataLimits struct {
+	Pairs int // the most pairs
+	Bytes int // the most bytes of keys and values, all pairs together
+}
+
+// Check returns nil when pairs metadata pairs whose keys and values hold
+// size bytes in all are within l, and otherwise an error wrapping
+// [ErrTooLarge] whose text starts with name, the format's name. A reader
+// may call it with the counts so far, as soon as they pass l, so the
+// error does not give them.
+func (l MetadataLimits) Check(name string, pairs, size int) error {
+	switch {
+	case pairs > l.Pairs:
+		return fmt.Errorf("%s: more than %d metadata pairs: %w", name, l.Pairs, ErrTooLarge)
+	case size > l.Bytes:
+		return fmt.Errorf("%s: metadata of more than %d bytes: %w", name, l.Bytes, ErrTooLarge)
+	}
+	return nil
 }

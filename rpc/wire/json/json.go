@@ -44,11 +44,12 @@ var (
 func (Format) Name() string { return "json" }
 
 // NewFramer returns a framer that reads json frames from r and refuses
-// frames larger than opts.Limit() in both directions.
+// frames larger than opts.Limit() in both directions, and frames read
+// whose metadata passes opts.MetadataLimits().
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
-	f := &framer{limit: opts.Limit()}
+	f := &framer{limit: opts.Limit(), meta: opts.MetadataLimits()}
 	f.FrameReader = wire.FrameReader{
-		R: r, Limit: f.limit, Name: "json", Parse: f.parse,
+		R: r, Limit: f.limit, Budget: opts.Budget, Name: "json", Parse: f.parse,
 		MinLen: 1, Header: peekHeader, HeaderLen: headerPeek,
 	}
 	return f
@@ -71,6 +72,7 @@ func (Format) Sniff(prefix []byte) wire.SniffResult {
 type framer struct {
 	wire.FrameReader // its ReadMessage is the framer's
 	limit            int
+	meta             wire.MetadataLimits // caps the metadata of a frame read
 	// methods interns method names.
 	methods wire.MethodCache
 	// obj receives the members of the frame being read.

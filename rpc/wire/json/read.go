@@ -179,6 +179,9 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 	f.ends = append(f.ends, len(f.text))
 	if len(o.Meta) > 0 {
 		if err := f.parseMeta(o.Meta); err != nil {
+			if errors.Is(err, wire.ErrTooLarge) {
+				return &wire.MessageError{Type: t, Seq: seq, Err: err}
+			}
 			return malformed(t, seq, "%v", err)
 		}
 	}
@@ -229,6 +232,8 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 // parseMeta appends the strings of meta, the raw value of the "meta"
 // member, to f.text, marking the end of each in f.ends. The value must be
 // an array of pairs, each an array of exactly two strings; it may be empty.
+// Metadata over f.meta gives an error wrapping wire.ErrTooLarge as soon as
+// the pairs decoded pass it.
 func (f *framer) parseMeta(meta []byte) error {
 	l := lexer{b: meta}
 	if !l.eat('[') {
@@ -237,7 +242,11 @@ func (f *framer) parseMeta(meta []byte) error {
 	if l.eat(']') {
 		return nil
 	}
+	start := len(f.text) // the status message comes before
 	for i := 0; ; i++ {
+		if i == f.meta.Pairs {
+			return f.meta.Check("json", i+1, len(f.text)-start)
+		}
 		if !l.eat('[') {
 			return fmt.Errorf(`"meta" pair %d is not an array`, i)
 		}
@@ -251,6 +260,9 @@ func (f *framer) parseMeta(meta []byte) error {
 			}
 			if !ok {
 				return fmt.Errorf(`"meta" pair %d: element %d is not a string`, i, j)
+			}
+			if err := f.meta.Check("json", i+1, len(f.text)-start); err != nil {
+				return err
 			}
 			f.ends = append(f.ends, len(f.text))
 		}

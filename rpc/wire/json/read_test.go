@@ -1,6 +1,7 @@
 package json
 
 import (
+	"bufio"
 	"bytes"
 	"strings"
 	"testing"
@@ -14,7 +15,9 @@ import (
 func TestScratchIsBounded(t *testing.T) {
 	big := wiretest.NewMessage(wire.TypeCall, 1, "/m", "", "k", strings.Repeat("v", 2*maxRetained))
 	big.Codec, big.Body = codecJSON, []byte(`"`+strings.Repeat("b", 2*maxRetained)+`"`)
-	f := wiretest.NewReader(Format{}, bytes.NewReader(wiretest.Encode(t, Format{}, 1<<20, big)), 1<<20)
+	// The metadata is over the default cap on its bytes: raise it.
+	opts := wire.Options{MaxMessageSize: 1 << 20, MaxMetadataBytes: 1 << 20}
+	f := Format{}.NewFramer(bufio.NewReader(bytes.NewReader(wiretest.Encode(t, Format{}, 1<<20, big))), opts)
 	var m wire.Message
 	if err := f.ReadMessage(&m); err != nil {
 		t.Fatal(err)

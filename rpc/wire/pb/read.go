@@ -99,7 +99,9 @@ var fieldNames = [...]string{
 // parse decodes b, everything after the length field of one frame, into m.
 // It reads the fields in any order, the last of a repeated field winning
 // (metadata pairs add up), and skips unknown ones. The strings it makes are
-// copies, while m.Body points into b.
+// copies, while m.Body points into b. Metadata over f.meta is refused as
+// soon as the pairs counted pass it, with the type and seq of the fields
+// read before.
 func (f *framer) parse(m *wire.Message, b []byte) error {
 	var (
 		h                              header
@@ -172,6 +174,12 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 				}
 				pairs++
 				textLen += len(k) + len(v)
+				if err := f.meta.Check("pb", pairs, textLen); err != nil {
+					// The pairs are counted, not decoded: refuse before
+					// setText would copy them.
+					t, seq := h.known()
+					return &wire.MessageError{Type: t, Seq: seq, Err: err}
+				}
 			case fieldFilters:
 				filters = v
 			case fieldBody:

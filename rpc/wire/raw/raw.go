@@ -41,11 +41,12 @@ var _ wire.Format = Format{}
 func (Format) Name() string { return "raw" }
 
 // NewFramer returns a framer that reads raw frames from r and refuses
-// frames larger than opts.Limit() in both directions.
+// frames larger than opts.Limit() in both directions, and frames read
+// whose metadata passes opts.MetadataLimits().
 func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
-	f := &framer{limit: opts.Limit()}
+	f := &framer{limit: opts.Limit(), meta: opts.MetadataLimits()}
 	f.FrameReader = wire.FrameReader{
-		R: r, Limit: f.limit, Name: "raw", Parse: f.parse,
+		R: r, Limit: f.limit, Budget: opts.Budget, Name: "raw", Parse: f.parse,
 		MinLen: minFrameLen, Header: peekHeader, HeaderLen: headerSize,
 	}
 	return f
@@ -55,6 +56,7 @@ func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 type framer struct {
 	wire.FrameReader // its ReadMessage is the framer's
 	limit            int
+	meta             wire.MetadataLimits // caps the metadata of a frame read
 	// methods interns method names; only ReadMessage uses it.
 	methods wire.MethodCache
 }

@@ -2,6 +2,7 @@ package raw
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 
@@ -86,7 +87,10 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 	m.Meta.Reset()
 	if flags&flagMeta != 0 {
 		var err error
-		if p, err = parseMeta(m, b, p); err != nil {
+		if p, err = f.parseMeta(m, b, p); err != nil {
+			if errors.Is(err, wire.ErrTooLarge) {
+				return &wire.MessageError{Type: t, Seq: seq, Err: err}
+			}
 			return malformed(t, seq, "%v", err)
 		}
 	}
@@ -123,9 +127,11 @@ func (f *framer) parse(m *wire.Message, b []byte) error {
 
 // parseMeta decodes the metadata section that starts at b[p] into m.Meta
 // and returns the offset just past it. It checks the whole section first,
-// then copies it into one string that every key and value slice, so that
-// a frame's metadata costs one allocation however many pairs it has.
-func parseMeta(m *wire.Message, b []byte, p int) (int, error) {
+// against the format and f.meta, then copies it into one string that every
+// key and value slice, so that a frame's metadata costs one allocation
+// however many pairs it has. A section over f.meta gives an error wrapping
+// wire.ErrTooLarge, before anything is allocated.
+func (f *framer) parseMeta(m *wire.Message, b []byte, p int) (int, error) {
 	np, k := binary.Uvarint(b[p:])
 	if k <= 0 {
 		return 0, fmt.Errorf("metadata pair count: %s", varintReason(k))
@@ -135,9 +141,13 @@ func parseMeta(m *wire.Message, b []byte, p int) (int, error) {
 	}
 	p += k
 	start := p
+	size := 0 // bytes of the keys and values so far
 	// Every pair takes at least two bytes, so a count that does not fit
 	// ends the loop with a truncated varint long before np.
 	for i := uint64(0); i < np; i++ {
+		if i == uint64(f.meta.Pairs) {
+			return 0, f.meta.Check("raw", int(i)+1, size)
+		}
 		for _, what := range [2]string{"key", "value"} {
 			l, k := binary.Uvarint(b[p:])
 			if k <= 0 {
@@ -148,6 +158,9 @@ func parseMeta(m *wire.Message, b []byte, p int) (int, error) {
 				return 0, fmt.Errorf("metadata pair %d %s length %d runs past the end of the frame", i, what, l)
 			}
 			p += int(l)
+			if size += int(l); size > f.meta.Bytes {
+				return 0, f.meta.Check("raw", int(i)+1, size)
+			}
 		}
 	}
 

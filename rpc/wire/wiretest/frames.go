@@ -11,7 +11,7 @@ import (
 )
 
 // testFrames reads each of the format's own frames, then the frame after
-// it.
+// it, and checks that no path leaves a reservation of the budget behind.
 func (s *suite) testFrames(t *testing.T) {
 	if len(s.o.Frames) == 0 {
 		t.Skip("the format gives no frames of its own")
@@ -19,6 +19,7 @@ func (s *suite) testFrames(t *testing.T) {
 	after := Encode(t, s.f, 0, next())
 	for _, fr := range s.o.Frames {
 		t.Run(fr.Name, func(t *testing.T) {
+			s.checkBudget(t, slices.Concat(fr.Frame, after), wire.Options{MaxMessageSize: fr.Limit})
 			src := bytes.NewReader(slices.Concat(fr.Frame, after))
 			br := bufio.NewReader(src)
 			if fr.BufSize > 0 {

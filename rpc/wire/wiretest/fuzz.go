@@ -1,6 +1,7 @@
 package wiretest
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -54,9 +55,16 @@ func addSeeds(f *testing.F, format wire.Format) {
 // to ReadMessage until it fails. It must never panic nor fail with anything
 // but a MessageError (after which it reads on), io.EOF or
 // io.ErrUnexpectedEOF; every message it decodes must encode again, into a
-// frame that passes o.CheckFrame, and decode to an equal message.
+// frame that passes o.CheckFrame, and decode to an equal message; and
+// once a message is Reset, nothing of the budget is reserved.
 func fuzzRead(t *testing.T, f wire.Format, o Options, data []byte) {
-	r := NewReader(f, bytes.NewReader(data), FuzzLimit)
+	budget := wire.NewBudget(0)
+	r := f.NewFramer(bufio.NewReader(bytes.NewReader(data)), wire.Options{MaxMessageSize: FuzzLimit, Budget: budget})
+	defer func() {
+		if n := budget.Used(); n != 0 {
+			t.Fatalf("%d bytes of the budget reserved after every message was Reset", n)
+		}
+	}()
 	w := f.NewFramer(nil, wire.Options{MaxMessageSize: FuzzLimit})
 	var m, again wire.Message
 	defer m.Reset()

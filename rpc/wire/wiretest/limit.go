@@ -10,12 +10,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
 // limit is the size limit of the suite's tests of the limit.
 const limit = 1 << 10
+
+// skipFactor is how many times the limit a frame refused for its size may
+// be and still be skipped, the stream kept in step (see wire.FrameReader);
+// a larger one closes the stream.
+const skipFactor = 16
 
 // testAppendRefuses checks that the writer refuses a message over the
 // limit, and one the format cannot carry, leaving dst as it was, and
@@ -204,26 +210,38 @@ func (s *suite) testReadRefusesWithSmallBuffer(t *testing.T) {
 	m.Release()
 }
 
-// testReadRefusesHugeFrame checks that a frame claiming 1 GiB costs no
-// memory near that, whether its bytes arrive or the stream ends.
+// testReadRefusesHugeFrame checks that a frame claiming 1 GiB, far over
+// the limit, is refused as soon as its header is read, costing no memory
+// near its size, and that the reader then discards the stream until it
+// ends instead of looking for a next frame: the refusal has Close set.
+// The end of the stream is io.ErrUnexpectedEOF inside the refused frame,
+// io.EOF after it.
 func (s *suite) testReadRefusesHugeFrame(t *testing.T) {
 	const claimed = 1 << 30 // frame size, length field included
 	header := Encode(t, s.f, 0, &wire.Message{Type: wire.TypeCall, Seq: 1234, Method: "/huge", Codec: 'j'})
 	binary.BigEndian.PutUint32(header, claimed-wire.FrameLenSize)
+	// The frame's first bytes: its header, then some of its body, enough
+	// for any format to find the type and seq in.
+	start := append(header, bytes.Repeat([]byte{'x'}, peekRoom)...)
 	after := Encode(t, s.f, 0, NewMessage(wire.TypeCall, 1235, "/next", "ok"))
 
 	tests := []struct {
-		name    string
-		stream  io.Reader
-		wantErr error // nil: a MessageError, then the next frame
+		name   string
+		stream io.Reader
+		// refused is true when the frame is refused; want is the error
+		// of the read after that, or of the first read.
+		refused bool
+		want    error
 	}{
-		{"bytes arrive", io.MultiReader(bytes.NewReader(header), filler(claimed-int64(len(header))), bytes.NewReader(after)), nil},
-		{"stream ends", io.MultiReader(bytes.NewReader(header), bytes.NewReader([]byte("a few bytes"))), io.ErrUnexpectedEOF},
-		{"stream ends in the header", bytes.NewReader(header[:wire.FrameLenSize+3]), io.ErrUnexpectedEOF},
+		{"bytes arrive", io.MultiReader(bytes.NewReader(start), filler(claimed-int64(len(start))), bytes.NewReader(after)), true, io.EOF},
+		{"stream ends", io.MultiReader(bytes.NewReader(start), bytes.NewReader([]byte("a few bytes"))), true, io.ErrUnexpectedEOF},
+		{"nothing follows", io.MultiReader(bytes.NewReader(start), iotest.ErrReader(errPastStart)), true, errPastStart},
+		{"stream ends in the header", bytes.NewReader(header[:wire.FrameLenSize+3]), false, io.ErrUnexpectedEOF},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := s.f.NewFramer(bufio.NewReaderSize(tt.stream, 64<<10), wire.Options{})
+			budget := wire.NewBudget(0)
+			r := s.f.NewFramer(bufio.NewReaderSize(tt.stream, 64<<10), wire.Options{Budget: budget})
 			var m wire.Message
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -232,21 +250,53 @@ func (s *suite) testReadRefusesHugeFrame(t *testing.T) {
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
 				t.Errorf("refusing the frame allocated %d bytes", grew)
 			}
-			if tt.wantErr != nil {
-				if err != tt.wantErr {
-					t.Fatalf("ReadMessage: %v, want %v", err, tt.wantErr)
+			if tt.refused {
+				me := AsMessageError(t, err, wire.ErrTooLarge)
+				if me.Type != wire.TypeCall || me.Seq != 1234 || !me.Close {
+					t.Fatalf("MessageError %v seq %d close %v, want CALL seq 1234 and Close", me.Type, me.Seq, me.Close)
 				}
-				return
+				s.checkError(t, err)
+				m.Reset()
+				err = r.ReadMessage(&m)
 			}
-			me := AsMessageError(t, err, wire.ErrTooLarge)
-			if me.Type != wire.TypeCall || me.Seq != 1234 {
-				t.Fatalf("MessageError %v seq %d, want CALL seq 1234", me.Type, me.Seq)
+			if err != tt.want {
+				t.Fatalf("ReadMessage: %v, want %v", err, tt.want)
 			}
 			m.Reset()
-			if err := r.ReadMessage(&m); err != nil || m.Seq != 1235 {
-				t.Fatalf("next frame: seq %d, err %v", m.Seq, err)
+			if n := budget.Used(); n != 0 {
+				t.Fatalf("%d bytes of the budget still reserved", n)
 			}
-			m.Release()
 		})
 	}
+}
+
+// peekRoom is how many bytes of a frame a test gives the reader for it to
+// find the type and seq of a frame it refuses: more than any format's
+// FrameReader.HeaderLen.
+const peekRoom = 512
+
+// errPastStart is the error of a stream that has nothing after the start
+// of a frame: a reader that must answer from that start fails with it if
+// it waits for more.
+var errPastStart = errors.New("read past the start of the frame")
+
+// testReadRefusesBeforeSkipping checks that a frame over the limit is
+// refused as soon as its first bytes are read, before the rest of it
+// arrives, so that the peer is answered at once: the next read skips it.
+func (s *suite) testReadRefusesBeforeSkipping(t *testing.T) {
+	over := Encode(t, s.f, 0, NewMessage(wire.TypeCall, 77, "/over", strings.Repeat("x", 4*limit)))
+	if n := len(over); n <= limit+peekRoom || n > skipFactor*limit {
+		t.Fatalf("the frame is %d bytes, want over the limit of %d by more than %d, and within %d times it", n, limit, peekRoom, skipFactor)
+	}
+	r := s.f.NewFramer(bufio.NewReader(io.MultiReader(bytes.NewReader(over[:peekRoom]), iotest.ErrReader(errPastStart))), wire.Options{MaxMessageSize: limit})
+	var m wire.Message
+	me := AsMessageError(t, r.ReadMessage(&m), wire.ErrTooLarge)
+	if me.Type != wire.TypeCall || me.Seq != 77 || me.Close {
+		t.Fatalf("MessageError %v seq %d close %v, want CALL seq 77, not closing", me.Type, me.Seq, me.Close)
+	}
+	m.Reset()
+	if err := r.ReadMessage(&m); err != errPastStart {
+		t.Fatalf("the read after the refusal: %v, want the stream's error (it skips the frame)", err)
+	}
+	m.Reset()
 }
