@@ -35,9 +35,11 @@ func appendHeader(dst []byte, typ byte, n int) []byte {
 
 // chunkReader reads chunks from a stream. Every read may stop at a timeout
 // and be called again: the reader keeps a partly read header or control
-// payload, so the stream stays in step.
+// payload, so the stream stays in step. The stream may be swapped between
+// reads for one that goes on from the same place, as a connection does
+// when it starts buffering after the opening.
 type chunkReader struct {
-	r         *bufio.Reader
+	r         io.Reader
 	data      int // bytes of the current DATA chunk not yet read
 	hdr       [headerSize]byte
 	hdrN      int // bytes of hdr read
@@ -47,7 +49,7 @@ type chunkReader struct {
 	chunkSeen bool // a chunk was read whole: OPEN and ACCEPT may no longer come
 }
 
-func newChunkReader(r *bufio.Reader) *chunkReader {
+func newChunkReader(r io.Reader) *chunkReader {
 	return &chunkReader{r: r, ctrlWant: -1}
 }
 
@@ -112,4 +114,16 @@ func (cr *chunkReader) readData(p []byte) (int, error) {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
+}
+
+// discardData drops the rest of the payload of the current DATA chunk.
+func (cr *chunkReader) discardData() error {
+	if br, ok := cr.r.(*bufio.Reader); ok {
+		n, err := br.Discard(cr.data)
+		cr.data -= n
+		return err
+	}
+	n, err := io.CopyN(io.Discard, cr.r, int64(cr.data))
+	cr.data -= int(n)
+	return err
 }

@@ -1,8 +1,6 @@
 package kcp
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,11 +22,14 @@ var aLongTimeAgo = time.Unix(1, 0)
 // (a channel, so that a Read or Write waiting for it gives up when the
 // connection is closed); the keep-alive and closing goroutines take the
 // same semaphores.
+//
+// Until its opening is done, a connection holds little: it reads the KCP
+// session without a buffer of its own, an accepted one keeps KCP's windows
+// at halfOpenWindow packets, and its keep-alive goroutine is not started.
 type conn struct {
-	sess    *kcpgo.UDPSession
-	cfg     *settings
-	server  bool   // accepted: the opening is read lazily
-	release func() // called once the KCP session is closed; may be nil
+	sess *kcpgo.UDPSession
+	cfg  *settings
+	l    *listener // the listener that accepted it; nil when dialed
 
 	readSem chan struct{} // held by the reader of cr
 	cr      *chunkReader
@@ -55,22 +56,25 @@ type conn struct {
 
 var _ net.Conn = (*conn)(nil)
 
-// newConn makes the conn of sess, configured by cfg, and starts its
-// keep-alive.
-func newConn(sess *kcpgo.UDPSession, cfg *settings, server bool, release func()) *conn {
+// newConn makes the conn of sess, configured by cfg, for l when l
+// accepted it (nil when dialed).
+func newConn(sess *kcpgo.UDPSession, cfg *settings, l *listener) *conn {
 	//lint:ignore SA1019 kcp-go marks the setter deprecated but has no other way to turn stream mode on
 	sess.SetStreamMode(true)
 	sess.SetNoDelay(cfg.NoDelay, int(cfg.Interval/time.Millisecond), cfg.Resend, cfg.NoCongestion)
-	sess.SetWindowSize(cfg.SendWindow, cfg.ReceiveWindow)
+	if l != nil {
+		sess.SetWindowSize(halfOpenWindow, halfOpenWindow)
+	} else {
+		sess.SetWindowSize(cfg.SendWindow, cfg.ReceiveWindow)
+	}
 	sess.SetMtu(cfg.MTU)
 	sess.SetACKNoDelay(true)
 	sess.SetWriteDelay(false)
 	c := &conn{
 		sess:     sess,
 		cfg:      cfg,
-		server:   server,
-		release:  release,
-		cr:       newChunkReader(bufio.NewReaderSize(sess, 32<<10)),
+		l:        l,
+		cr:       newChunkReader(sess),
 		closed:   make(chan struct{}),
 		ended:    make(chan struct{}),
 		readSem:  make(chan struct{}, 1),
@@ -81,10 +85,6 @@ func newConn(sess *kcpgo.UDPSession, cfg *settings, server bool, release func())
 	c.lastSend.Store(now)
 	// Whatever arrives proves the peer alive, whether or not it is read yet.
 	sess.SetReadNotify(func() { c.lastRecv.Store(time.Now().UnixNano()) })
-	if cfg.KeepAlive > 0 {
-		c.wg.Add(1)
-		go c.keepAlive()
-	}
 	return c
 }
 
@@ -95,99 +95,6 @@ func (c *conn) isClosed() bool {
 	default:
 		return false
 	}
-}
-
-// HandshakeContext reads the peer's OPEN and answers ACCEPT, once, on an
-// accepted connection; the rpc layer calls it in the connection's own
-// goroutine. On a dialed connection, which opened in Dial, it does nothing.
-func (c *conn) HandshakeContext(ctx context.Context) error {
-	if !c.server {
-		return nil
-	}
-	c.openOnce.Do(func() {
-		c.openErr = c.accept(ctx)
-		c.opened.Store(c.openErr == nil)
-	})
-	return c.openErr
-}
-
-// open runs the opening of an accepted connection used before
-// HandshakeContext, bounded by HandshakeTimeout.
-func (c *conn) open() error {
-	if !c.server || c.opened.Load() {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.HandshakeTimeout)
-	defer cancel()
-	return c.HandshakeContext(ctx)
-}
-
-// accept reads OPEN and writes ACCEPT.
-func (c *conn) accept(ctx context.Context) error {
-	typ, payload, err := c.readFirst(ctx)
-	if err == nil && (typ != chunkOpen || string(payload) != version) {
-		err = fmt.Errorf("the first chunk is 0x%02x %q, want OPEN %q", typ, payload, version)
-	}
-	if err == nil {
-		err = c.writeControl(chunkAccept, []byte(version))
-	}
-	if err != nil {
-		return fmt.Errorf("%w: from %s: %w", ErrHandshake, c.RemoteAddr(), err)
-	}
-	return nil
-}
-
-// dial writes OPEN and reads ACCEPT, within ctx.
-func (c *conn) dial(ctx context.Context) error {
-	err := c.writeControl(chunkOpen, []byte(version))
-	var typ byte
-	var payload []byte
-	if err == nil {
-		typ, payload, err = c.readFirst(ctx)
-	}
-	if err == nil && (typ != chunkAccept || string(payload) != version) {
-		err = fmt.Errorf("the first chunk is 0x%02x %q, want ACCEPT %q", typ, payload, version)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrHandshake, err)
-	}
-	c.opened.Store(true)
-	return nil
-}
-
-// readFirst reads the first chunk, a control chunk, within ctx.
-func (c *conn) readFirst(ctx context.Context) (typ byte, payload []byte, err error) {
-	if err := c.lockRead(); err != nil {
-		return 0, nil, err
-	}
-	defer c.unlockRead()
-	if dl, ok := ctx.Deadline(); ok {
-		c.sess.SetReadDeadline(dl)
-	}
-	woke := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		c.sess.SetReadDeadline(aLongTimeAgo)
-		close(woke)
-	})
-	typ, payload, err = c.cr.next()
-	if !stop() {
-		<-woke
-	}
-	c.sess.SetReadDeadline(time.Time{})
-	var ne net.Error
-	switch {
-	case err != nil && ctx.Err() != nil:
-		err = fmt.Errorf("no answer: %w", context.Cause(ctx))
-	case err != nil && errors.As(err, &ne) && ne.Timeout():
-		// The deadline is the context's, whose own timer may not have
-		// fired yet.
-		err = fmt.Errorf("no answer: %w", context.DeadlineExceeded)
-	case err != nil:
-		err = c.readError(err)
-	case typ == chunkData:
-		err = errors.New("the first chunk is DATA")
-	}
-	return typ, payload, err
 }
 
 // Read reads the peer's stream: the payloads of its DATA chunks. It
@@ -361,8 +268,8 @@ func (c *conn) finish() {
 	}
 	c.sess.Close()
 	close(c.ended)
-	if c.release != nil {
-		c.release()
+	if c.l != nil {
+		c.l.release()
 	}
 }
 
@@ -374,12 +281,8 @@ func (c *conn) drainUntilClose() {
 		return
 	}
 	for {
-		for c.cr.data > 0 {
-			n, err := c.cr.r.Discard(c.cr.data)
-			c.cr.data -= n
-			if err != nil {
-				return
-			}
+		if c.cr.data > 0 && c.cr.discardData() != nil {
+			return
 		}
 		typ, _, err := c.cr.next()
 		if err != nil || typ == chunkClose {
@@ -393,8 +296,9 @@ func (c *conn) drainUntilClose() {
 }
 
 // keepAlive sends a PING when nothing was sent for KeepAlive, and ends the
-// connection when nothing arrived for PeerTimeout. It goes on while a
-// closed connection lingers, for a peer that still sends.
+// connection when nothing arrived for PeerTimeout. It starts once the
+// connection opened, and goes on while a closed connection lingers, for a
+// peer that still sends.
 func (c *conn) keepAlive() {
 	defer c.wg.Done()
 	tick := time.NewTicker(max(c.cfg.KeepAlive/4, time.Millisecond))
@@ -404,9 +308,6 @@ func (c *conn) keepAlive() {
 		case <-c.ended:
 			return
 		case now := <-tick.C:
-			if !c.opened.Load() {
-				continue // the opening has a timeout of its own
-			}
 			if now.Sub(time.Unix(0, c.lastRecv.Load())) >= c.cfg.PeerTimeout {
 				c.silent.Store(true)
 				c.sess.SetReadDeadline(aLongTimeAgo)

@@ -44,7 +44,7 @@ func (l *listener) Accept() (net.Conn, error) {
 	}
 	l.conns++
 	l.mu.Unlock()
-	return newConn(s, l.cfg, true, l.release), nil
+	return newConn(s, l.cfg, l), nil
 }
 
 // release counts a closed connection, and closes the socket after the

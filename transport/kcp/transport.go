@@ -86,7 +86,7 @@ func (t Transport) Dial(ctx context.Context, network, addr string) (net.Conn, er
 		uc.Close()
 		return nil, fmt.Errorf("transport/kcp: %w", err)
 	}
-	c := newConn(sess, cfg, false, nil)
+	c := newConn(sess, cfg, nil)
 	hctx, cancel := context.WithTimeout(ctx, cfg.HandshakeTimeout)
 	defer cancel()
 	if err := c.dial(hctx); err != nil {
