@@ -3,6 +3,7 @@ package kcp
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	kcpgo "github.com/xtaci/kcp-go/v5"
@@ -23,6 +24,7 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultLinger           = 3 * time.Second
 	DefaultSocketBuffer     = 4 << 20
+	DefaultMaxHalfOpen      = 128
 )
 
 // Config tunes the transport. Its zero value is ready to use: no packet
@@ -90,12 +92,32 @@ type Config struct {
 	// Linger is how long a closed connection keeps retransmitting what it
 	// sent while waiting for the peer's CLOSE (default 3 s).
 	Linger time.Duration
+
+	// MaxHalfOpen caps a listener's half-open sessions: those it accepted
+	// whose first chunk had not arrived yet, until they read the peer's OPEN
+	// or fail (HandshakeContext bounds that wait). A session that brings its
+	// OPEN in its first packet, as every Dial of this package does, opens
+	// in Accept and never counts. Past the cap, Accept drops a new session
+	// without its first chunk at once: it releases the KCP session, does
+	// not return it, and sends nothing to the peer, whose OPEN, when it
+	// comes, makes a new session. Drops are counted and logged through
+	// Logger at most once a second. A half-open session holds about 30 KiB
+	// with KCP windows of 4 packets until it opens, and up to about 45 KiB
+	// more for the packets its first datagram carried out of order (kcp-go
+	// takes that datagram with its own 32-packet window). Default 128;
+	// negative means no limit.
+	MaxHalfOpen int
+	// Logger receives a listener's warning that it dropped half-open
+	// sessions over MaxHalfOpen, at most one line a second with the count.
+	// Nil means no logs.
+	Logger *slog.Logger
 }
 
 // settings is a Config with every default filled in.
 type settings struct {
 	Config
 	block kcpgo.BlockCrypt
+	log   *slog.Logger // Logger, or a logger that discards
 }
 
 // resolve returns c with its defaults, and its packet encryption made.
@@ -128,6 +150,13 @@ func (c Config) resolve() (*settings, error) {
 	}
 	if s.Linger <= 0 {
 		s.Linger = DefaultLinger
+	}
+	if s.MaxHalfOpen == 0 {
+		s.MaxHalfOpen = DefaultMaxHalfOpen
+	}
+	s.log = s.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.DataShards < 0 || s.ParityShards < 0 || (s.DataShards == 0) != (s.ParityShards == 0) {
 		return nil, fmt.Errorf("%w: DataShards %d and ParityShards %d: both zero, or both positive", ErrConfig, s.DataShards, s.ParityShards)

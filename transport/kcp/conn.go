@@ -43,6 +43,7 @@ type conn struct {
 	openOnce sync.Once
 	openErr  error
 	opened   atomic.Bool
+	halfOpen atomic.Bool // counted among l's half-open sessions
 
 	lastRecv, lastSend atomic.Int64 // unix nanoseconds
 	silent             atomic.Bool  // the peer timeout passed
@@ -234,6 +235,7 @@ func (c *conn) writeChunkLocked(typ byte, payload []byte) error {
 // arrives or Linger passes, then releases it.
 func (c *conn) Close() error {
 	c.closeOnce.Do(func() {
+		c.leaveHalfOpen()
 		close(c.closed)
 		c.sess.SetReadDeadline(aLongTimeAgo)
 		c.sess.SetWriteDeadline(aLongTimeAgo)
@@ -241,6 +243,17 @@ func (c *conn) Close() error {
 		go c.finish()
 	})
 	return nil
+}
+
+// drop releases the KCP session of a connection that Accept does not
+// return, at once: nothing was sent on it, and nobody else holds it.
+func (c *conn) drop() {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		c.sess.Close()
+		close(c.ended)
+		c.l.release()
+	})
 }
 
 // finish is the closing goroutine.

@@ -46,6 +46,23 @@
 // server restarted in the same process can bind the port again only once
 // that has happened. Each dialed connection has a UDP socket of its own.
 //
+// # Half-open sessions
+//
+// kcp-go makes a session of any packet from a new address that looks like
+// KCP, and this package cannot learn before the peer's OPEN whether it is
+// a client. A session whose OPEN came in its first packet, as with every
+// Dial of this package, opens in Accept at once. The others are half-open
+// until their OPEN arrives or HandshakeContext gives up; a listener keeps
+// at most Config.MaxHalfOpen of them (128 by default), and drops every new
+// one past that at once: Accept does not return it, the peer is sent
+// nothing, and a line is logged to Config.Logger at most once a second
+// with the count. Until it opens, a session keeps KCP windows of 4 packets
+// and no read buffer, about 30 KiB, plus up to 31 packet buffers of
+// 1.5 KiB that its first datagram brought out of order (kcp-go takes it
+// with a window of its own). A dropped session's memory is freed when
+// kcp-go's scheduler next visits it, within 100 ms. With packet encryption
+// (Crypt), packets without the key make no session at all.
+//
 // The Transport holds only its Config and is safe for concurrent use; a
 // connection allows one Read and one Write at a time, concurrently, like a
 // net.TCPConn.

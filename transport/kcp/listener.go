@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	kcpgo "github.com/xtaci/kcp-go/v5"
 )
@@ -12,39 +13,94 @@ import (
 // listener accepts the KCP sessions of one UDP socket. The socket outlives
 // the listener until the last connection it accepted is closed, so that a
 // graceful shutdown drains those connections after Close.
+//
+// kcp-go makes a session of every packet from a new address that looks
+// like KCP. Accept opens at once the sessions whose OPEN came first, counts
+// the others as half-open, up to MaxHalfOpen, and drops the rest.
 type listener struct {
 	kl  *kcpgo.Listener
 	uc  *net.UDPConn
 	cfg *settings
 
-	mu     sync.Mutex
-	conns  int  // accepted connections whose KCP session is not closed
-	closed bool // Close was called
+	mu       sync.Mutex
+	conns    int    // accepted connections whose KCP session is not closed
+	halfOpen int    // accepted connections whose opening is under way
+	seen     uint64 // sessions kcp-go handed over
+	dropped  uint64 // sessions dropped over MaxHalfOpen
+	logged   uint64 // dropped when the last line was logged
+	loggedAt time.Time
+	closed   bool // Close was called
 }
 
-// Accept returns the next connection. Its opening is read later, in
-// HandshakeContext or on first use, so that one slow peer never holds up
-// the others.
+// Accept returns the next connection. A connection whose OPEN has arrived
+// opens here, without waiting; for the others the opening is read later,
+// in HandshakeContext or on first use, so that one slow peer never holds
+// up the others.
 func (l *listener) Accept() (net.Conn, error) {
-	s, err := l.kl.AcceptKCP()
-	if err != nil {
+	for {
+		s, err := l.kl.AcceptKCP()
+		if err != nil {
+			l.mu.Lock()
+			closed := l.closed
+			l.mu.Unlock()
+			if closed {
+				return nil, fmt.Errorf("transport/kcp: accept: %w", net.ErrClosed)
+			}
+			return nil, fmt.Errorf("transport/kcp: accept: %w", err)
+		}
 		l.mu.Lock()
-		closed := l.closed
-		l.mu.Unlock()
-		if closed {
+		l.seen++
+		if l.closed {
+			l.mu.Unlock()
+			s.Close()
 			return nil, fmt.Errorf("transport/kcp: accept: %w", net.ErrClosed)
 		}
-		return nil, fmt.Errorf("transport/kcp: accept: %w", err)
-	}
-	l.mu.Lock()
-	if l.closed {
+		l.conns++
 		l.mu.Unlock()
-		s.Close()
-		return nil, fmt.Errorf("transport/kcp: accept: %w", net.ErrClosed)
+		c := newConn(s, l.cfg, l)
+		if c.tryOpen() || l.enterHalfOpen(c) {
+			return c, nil
+		}
+		c.drop()
+		l.logDrop(s.RemoteAddr())
 	}
-	l.conns++
+}
+
+// enterHalfOpen counts c among the half-open sessions, unless there are
+// MaxHalfOpen already.
+func (l *listener) enterHalfOpen(c *conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cfg.MaxHalfOpen >= 0 && l.halfOpen >= l.cfg.MaxHalfOpen {
+		l.dropped++
+		return false
+	}
+	l.halfOpen++
+	c.halfOpen.Store(true)
+	return true
+}
+
+// leaveHalfOpen counts a half-open session that opened, failed or closed.
+func (l *listener) leaveHalfOpen() {
+	l.mu.Lock()
+	l.halfOpen--
 	l.mu.Unlock()
-	return newConn(s, l.cfg, l), nil
+}
+
+// logDrop logs the sessions dropped over MaxHalfOpen, at most once a
+// second: each line says how many were dropped since the one before.
+func (l *listener) logDrop(remote net.Addr) {
+	l.mu.Lock()
+	now := time.Now()
+	if !l.loggedAt.IsZero() && now.Sub(l.loggedAt) < time.Second {
+		l.mu.Unlock()
+		return
+	}
+	n, total := l.dropped-l.logged, l.dropped
+	l.logged, l.loggedAt = l.dropped, now
+	l.mu.Unlock()
+	l.cfg.log.Warn("transport/kcp: half-open sessions over MaxHalfOpen dropped",
+		"addr", l.Addr().String(), "dropped", n, "total", total, "limit", l.cfg.MaxHalfOpen, "remote", remote.String())
 }
 
 // release counts a closed connection, and closes the socket after the

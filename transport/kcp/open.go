@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	kcpgo "github.com/xtaci/kcp-go/v5"
 )
 
 const (
@@ -22,10 +24,28 @@ const (
 	readBufferSize = 32 << 10
 )
 
+// errNotYet is the error of a tryReader with nothing to read.
+var errNotYet = errors.New("transport/kcp: nothing arrived yet")
+
+// tryReader reads a KCP session without waiting: it fails with errNotYet
+// when nothing has arrived.
+type tryReader struct {
+	s *kcpgo.UDPSession
+}
+
+func (r tryReader) Read(p []byte) (int, error) {
+	n, err := r.s.TryRead(p)
+	if n == 0 && err == nil {
+		return 0, errNotYet
+	}
+	return n, err
+}
+
 // HandshakeContext reads the peer's OPEN and answers ACCEPT, once, on an
 // accepted connection; the rpc layer calls it in the connection's own
-// goroutine. On a dialed connection, which opened in Dial, it does
-// nothing.
+// goroutine. It returns at once when the listener already opened the
+// connection, as it does when the OPEN came with the session's first
+// packet. On a dialed connection, which opened in Dial, it does nothing.
 func (c *conn) HandshakeContext(ctx context.Context) error {
 	if c.l == nil {
 		return nil
@@ -45,6 +65,26 @@ func (c *conn) open() error {
 	return c.HandshakeContext(ctx)
 }
 
+// tryOpen runs the opening of a newly accepted connection when its first
+// chunk has arrived, without waiting for anything. It reports whether the
+// opening is over, done or failed; if not, the connection is half-open.
+func (c *conn) tryOpen() bool {
+	if err := c.lockRead(); err != nil {
+		return false
+	}
+	c.cr.r = tryReader{c.sess}
+	typ, payload, err := c.cr.next()
+	c.cr.r = c.sess
+	if errors.Is(err, errNotYet) {
+		c.unlockRead()
+		return false
+	}
+	err = c.firstChunk(typ, err)
+	c.unlockRead()
+	c.openOnce.Do(func() { c.opening(c.answerOpen(typ, payload, err)) })
+	return true
+}
+
 // opening records the end of an accepted connection's opening. It runs
 // once, within openOnce.
 func (c *conn) opening(err error) {
@@ -52,6 +92,15 @@ func (c *conn) opening(err error) {
 	if err == nil {
 		c.opened.Store(true)
 		c.startKeepAlive()
+	}
+	c.leaveHalfOpen()
+}
+
+// leaveHalfOpen takes the connection out of its listener's half-open
+// count, if it is in it.
+func (c *conn) leaveHalfOpen() {
+	if c.halfOpen.CompareAndSwap(true, false) {
+		c.l.leaveHalfOpen()
 	}
 }
 

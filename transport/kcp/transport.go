@@ -28,11 +28,14 @@ func checkNetwork(network string) error {
 }
 
 // Listen announces on the UDP address addr. The listener's Accept returns
-// a connection at once; its opening (reading the peer's OPEN) happens in
-// HandshakeContext, which the rpc layer calls in the connection's own
-// goroutine, or on its first Read or Write. Closing the listener stops
-// accepting; the connections it accepted keep working, and the UDP socket
-// is closed once the last of them is.
+// each new session at once, without waiting for anything: one whose OPEN
+// came with its first packet has opened; for the others, half-open, the
+// opening (reading the peer's OPEN) happens in HandshakeContext, which the
+// rpc layer calls in the connection's own goroutine, or on its first Read
+// or Write. Past Config.MaxHalfOpen half-open sessions, Accept drops new
+// ones instead of returning them. Closing the listener stops accepting;
+// the connections it accepted keep working, and the UDP socket is closed
+// once the last of them is.
 func (t Transport) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
 	if err := checkNetwork(network); err != nil {
 		return nil, err
