@@ -71,11 +71,13 @@ type Config struct {
 	OriginPatterns []string
 	// MaxMessageSize is the largest WebSocket message accepted, in bytes:
 	// a peer that sends a larger one has its connection closed with status
-	// 1009 (message too big). It also bounds the messages sent: a Write
-	// longer than MaxMessageSize is sent as several messages, which a peer
-	// with the same limit accepts. Zero means DefaultMaxMessageSize, 4 MiB;
-	// negative means no limit. Browser clients send each rpc frame in one
-	// message: keep it at least the rpc endpoint's MaxMessageSize.
+	// 1009 (message too big), by the server side as soon as the length in a
+	// frame header shows it, before the payload is read. It also bounds the
+	// messages sent: a Write longer than MaxMessageSize is sent as several
+	// messages, which a peer with the same limit accepts. Zero means
+	// DefaultMaxMessageSize, 4 MiB; negative means no limit. Browser
+	// clients send each rpc frame in one message: keep it at least the rpc
+	// endpoint's MaxMessageSize.
 	MaxMessageSize int
 	// HandshakeTimeout bounds the opening of a connection: for Dial the
 	// connect, the TLS handshake and the upgrade, within the deadline of

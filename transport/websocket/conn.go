@@ -41,6 +41,7 @@ type conn struct {
 	local, remote net.Addr
 	maxWrite      int // the largest message written; <= 0: no limit
 	closeTimeout  time.Duration
+	guard         *guardConn // under ws on the server side; nil when dialed
 
 	wmu sync.Mutex // keeps the messages of one Write together
 
@@ -54,8 +55,9 @@ var _ net.Conn = (*conn)(nil)
 
 // newConn wraps ws. local and remote are the addresses of the TCP
 // connection under ws, nil to ask ws (which knows them for accepted
-// connections only).
-func newConn(ws *websocket.Conn, s *settings, local, remote net.Addr) *conn {
+// connections only). guard is the connection ws reads from on the server
+// side, nil when dialed.
+func newConn(ws *websocket.Conn, s *settings, local, remote net.Addr, guard *guardConn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	rd := websocket.NetConn(ctx, ws, websocket.MessageBinary)
 	ws.SetReadLimit(s.readLimit()) // after NetConn, which lifts the limit
@@ -74,6 +76,7 @@ func newConn(ws *websocket.Conn, s *settings, local, remote net.Addr) *conn {
 		remote:       remote,
 		maxWrite:     s.MaxMessageSize,
 		closeTimeout: s.CloseTimeout,
+		guard:        guard,
 	}
 }
 
@@ -81,13 +84,28 @@ func newConn(ws *websocket.Conn, s *settings, local, remote net.Addr) *conn {
 // connection with status 1000 (normal closure) or 1001 (going away). A text
 // message closes the connection with status 1003 (unsupported data), and a
 // message over the size limit with status 1009 (message too big); the Read
-// then fails.
+// then fails. On the server side, a frame header that breaks RFC 6455 (an
+// unmasked frame, a 64-bit length with its top bit set, ...) closes the
+// connection with status 1002 (protocol error), and one that takes its
+// message over the limit with 1009, before its payload is read.
 func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.rd.Read(p)
 	if err != nil && err != io.EOF {
+		if f := c.fault(); f != nil {
+			c.closeWith(f.code, f.reason)
+			return n, f
+		}
 		err = c.opError("read", err, &c.readDeadline)
 	}
 	return n, err
+}
+
+// fault returns the fault that the client's frames showed, if any.
+func (c *conn) fault() *frameFault {
+	if c.guard == nil {
+		return nil
+	}
+	return c.guard.fault.Load()
 }
 
 // Write sends p in binary messages of at most the size limit. Concurrent

@@ -110,6 +110,25 @@
 // A Read or Write that fails at its deadline returns an error wrapping
 // os.ErrDeadlineExceeded, a net.Error whose Timeout is true.
 //
+// The server side ([Transport.Listen], [Handler], [Upgrade], [Upgrader])
+// checks the header of every frame a client sends before coder/websocket
+// reads it (RFC 6455, section 5.2), from the first byte after the upgrade
+// request, those that came with the request included. A frame that is not
+// masked, one with a reserved bit set (no extension is negotiated), an
+// unknown opcode, a control frame that is fragmented or longer than 125
+// bytes, a continuation outside a fragmented message or a new message
+// inside one, and a 64-bit length whose most significant bit is set close
+// the connection with status 1002 (protocol error); a data frame whose
+// length takes its message over MaxMessageSize closes it with status 1009
+// (message too big), from the header, before any of its payload is read
+// or buffered. The Read that meets the frame fails with an error that
+// names the status, and wraps websocket.ErrMessageTooBig for 1009. A
+// Handler does this through the connection that coder/websocket hijacks
+// from the ResponseWriter, found as http.ResponseController finds it; with
+// a ResponseWriter that cannot be hijacked there is no upgrade at all.
+// [Transport.Dial] leaves the server's frames to coder/websocket, which
+// refuses a message over MaxMessageSize once it has read that much of it.
+//
 // An [Upgrader] bounds the reading of the upgrade request and the writing
 // of its answer with the context it is given (an rpc endpoint's
 // HandshakeTimeout) and with [Config.HandshakeTimeout]; the request's head

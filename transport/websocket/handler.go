@@ -160,11 +160,24 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg Config) (net.Conn, erro
 	return upgrade(w, r, s, &opts)
 }
 
+// upgrade upgrades the request and returns the connection, whose frames
+// are checked (see guardConn) from the first byte after the request on.
+// A ResponseWriter that cannot be hijacked is left to coder/websocket,
+// which refuses the request.
 func upgrade(w http.ResponseWriter, r *http.Request, s *settings, opts *websocket.AcceptOptions) (*conn, error) {
+	var gw *guardWriter
+	if hijackable(w) {
+		gw = &guardWriter{ResponseWriter: w, limit: s.readLimit()}
+		w = gw
+	}
 	ws, err := websocket.Accept(w, r, opts)
 	if err != nil {
 		s.log.Debug("transport/websocket: upgrade refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return nil, fmt.Errorf("transport/websocket: upgrade: %w", err)
 	}
-	return newConn(ws, s, nil, nil), nil
+	var guard *guardConn
+	if gw != nil {
+		guard = gw.g
+	}
+	return newConn(ws, s, nil, nil, guard), nil
 }

@@ -140,5 +140,5 @@ func (t Transport) Dial(ctx context.Context, network, addr string) (net.Conn, er
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return newConn(ws, s, local, remote), nil
+	return newConn(ws, s, local, remote, nil), nil
 }
