@@ -104,7 +104,8 @@ type Config struct {
 	// Logger at most once a second. A half-open session holds about 30 KiB
 	// with KCP windows of 4 packets until it opens, and up to about 45 KiB
 	// more for the packets its first datagram carried out of order (kcp-go
-	// takes that datagram with its own 32-packet window). Default 128;
+	// takes that datagram with its own 32-packet window), and with FEC up
+	// to four groups of DataShards+ParityShards packets. Default 128;
 	// negative means no limit.
 	MaxHalfOpen int
 	// Logger receives a listener's warning that it dropped half-open

@@ -59,9 +59,11 @@
 // with the count. Until it opens, a session keeps KCP windows of 4 packets
 // and no read buffer, about 30 KiB, plus up to 31 packet buffers of
 // 1.5 KiB that its first datagram brought out of order (kcp-go takes it
-// with a window of its own). A dropped session's memory is freed when
-// kcp-go's scheduler next visits it, within 100 ms. With packet encryption
-// (Crypt), packets without the key make no session at all.
+// with a window of its own), and with FEC up to four groups of
+// DataShards+ParityShards packets in kcp-go's decoder. A dropped
+// session's memory is freed when kcp-go's scheduler next visits it,
+// within 100 ms. With packet encryption (Crypt), packets without the key
+// make no session at all.
 //
 // The Transport holds only its Config and is safe for concurrent use; a
 // connection allows one Read and one Write at a time, concurrently, like a
