@@ -7,9 +7,11 @@ package wire
 type BodyProtocol interface {
 	// NewBodyExchange returns the state of the protocol on one
 	// connection. The seqs of the messages it reads come from next, which
-	// is called only by the reading side; limit caps a body in each
-	// direction.
-	NewBodyExchange(next func() uint32, limit int) BodyExchange
+	// is called only by the reading side. opts are the carrying framer's:
+	// opts.Limit() caps a body in each direction, the metadata caps
+	// apply to each message of a body, and the bodies of those messages
+	// that the exchange copies are reserved from opts.Budget.
+	NewBodyExchange(next func() uint32, opts Options) BodyExchange
 }
 
 // BodyExchange turns the bodies of one connection's requests into messages
@@ -25,9 +27,10 @@ type BodyExchange interface {
 	Decode(body []byte) int
 	// Next reads the body's next message into m, which the caller has
 	// Reset, or returns io.EOF when it has no more. A member that breaks
-	// the protocol gives a *MessageError instead; when its Type is
-	// TypeCall, the caller answers its Seq with an error reply, which
-	// Reply turns into the protocol's error.
+	// the protocol, or whose body is over the budget, gives a
+	// *MessageError instead; when its Type is TypeCall, the caller
+	// answers its Seq with an error reply, which Reply turns into the
+	// protocol's error.
 	Next(m *Message) error
 	// Reply encodes the reply m to a seq that Next gave out, for a call or
 	// in a MessageError. It appends to dst and reports done once the body

@@ -63,6 +63,8 @@ func (ft Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 	return &framer{
 		r:        r,
 		limit:    opts.Limit(),
+		metaCaps: opts.MetadataLimits(),
+		budget:   opts.Budget,
 		client:   opts.Client,
 		get:      ft.GetMethods,
 		rpcPath:  ft.JSONRPCPath,
@@ -79,8 +81,10 @@ func (ft Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
 type framer struct {
 	r        *bufio.Reader
 	limit    int
-	client   bool         // this side dialed: a go-away is its last request
-	interim  func([]byte) // set by SetInterim before the first read; nil: none
+	metaCaps wire.MetadataLimits // caps the metadata of a head read
+	budget   *wire.Budget        // reserves the bodies read; nil: none
+	client   bool                // this side dialed: a go-away is its last request
+	interim  func([]byte)        // set by SetInterim before the first read; nil: none
 	get      map[string]bool
 	rpcPath  string
 	rpcProto wire.BodyProtocol

@@ -15,7 +15,12 @@ import (
 func (f *framer) startBody(m *wire.Message, seq uint32, body []byte) error {
 	h := &f.h
 	if f.rpcx == nil {
-		f.rpcx = f.rpcProto.NewBodyExchange(f.nextSeq, f.limit)
+		f.rpcx = f.rpcProto.NewBodyExchange(f.nextSeq, wire.Options{
+			MaxMessageSize:   f.limit,
+			MaxMetadataPairs: f.metaCaps.Pairs,
+			MaxMetadataBytes: f.metaCaps.Bytes,
+			Budget:           f.budget,
+		})
 	}
 	closeAfter := h.wantsClose()
 	s := slot{seq: seq, ord: f.ord, close: closeAfter, http10: h.http10, keepAlive: h.http10 && !closeAfter}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
@@ -21,16 +22,17 @@ const (
 	kBadReply                 // a broken response: a MessageError for the call
 )
 
-// record is one member of the value being read.
+// record is one member of the value being read. A batch holds one per
+// member, so it keeps only what is used once the member is classified.
 type record struct {
-	kind    kind
-	seq     uint32
-	o       object
-	body    span // a request's body: its params, or their element when unwrapped
-	timeout time.Duration
-	code    int32 // kReply: the status code of an error response; kAnswer: the MessageError's code
-	msg     span  // kReply: the error response's message token
-	err     error // kAnswer, kBadReply: the MessageError's Err
+	kind             kind
+	seq              uint32
+	method, meta, id span // the members of the object
+	body             span // a request's body: its params, or their element when unwrapped; a response's result
+	timeout          time.Duration
+	code             int32 // kReply: the status code of an error response; kAnswer: the MessageError's code
+	msg              span  // kReply: the error response's message token
+	err              error // kAnswer, kBadReply: the MessageError's Err
 }
 
 // object holds the members of a request or response object that this
@@ -49,20 +51,35 @@ func (r *record) msgDetail() string {
 	return ""
 }
 
-// invalidError reports a member that is JSON but not a valid request.
-type invalidError struct{ detail string }
+// invalidError reports a member that is JSON but not a valid request, or
+// one too large to read: its metadata over the caps.
+type invalidError struct {
+	detail   string
+	tooLarge bool // wraps wire.ErrTooLarge, not wire.ErrMalformed
+}
 
-func (e *invalidError) Error() string { return "jsonrpc: invalid request: " + e.detail }
-func (e *invalidError) Unwrap() error { return wire.ErrMalformed }
+func (e *invalidError) Error() string {
+	if e.tooLarge {
+		return "jsonrpc: request too large: " + e.detail
+	}
+	return "jsonrpc: invalid request: " + e.detail
+}
+
+func (e *invalidError) Unwrap() error {
+	if e.tooLarge {
+		return wire.ErrTooLarge
+	}
+	return wire.ErrMalformed
+}
 
 // invalid returns a kAnswer record for a member that breaks the
 // specification.
 func invalid(o object, detail string) record {
-	return record{kind: kAnswer, o: o, code: wire.CodeBadMessage, err: &invalidError{detail}}
+	return record{kind: kAnswer, method: o.method, meta: o.meta, id: o.id, code: wire.CodeBadMessage, err: &invalidError{detail: detail}}
 }
 
 // classify decides what the member v of b (valid JSON) is.
-func classify(b []byte, v span) record {
+func (x *exchange) classify(b []byte, v span) record {
 	if b[v.s] != '{' {
 		return invalid(object{}, "not an object")
 	}
@@ -104,15 +121,15 @@ func classify(b []byte, v span) record {
 	}
 	switch {
 	case o.method.ok():
-		return classifyRequest(b, o)
+		return x.classifyRequest(b, o)
 	case o.result.ok() || o.error.ok():
-		return classifyResponse(b, o)
+		return x.classifyResponse(b, o)
 	}
 	return invalid(o, `neither "method" nor "result" nor "error"`)
 }
 
 // classifyRequest checks a request object.
-func classifyRequest(b []byte, o object) record {
+func (x *exchange) classifyRequest(b []byte, o object) record {
 	tok := func(sp span) []byte { return b[sp.s:sp.e] }
 	switch {
 	case o.dup != "":
@@ -125,12 +142,18 @@ func classifyRequest(b []byte, o object) record {
 		return invalid(o, `"method" must be a string`)
 	case o.params.ok() && b[o.params.s] != '[' && b[o.params.s] != '{':
 		return invalid(o, `"params" must be an array or an object`)
+	case o.id.ok() && b[o.id.s] == '"' && !utf8.Valid(tok(o.id)):
+		// The id must come back as it came, which would not be JSON.
+		return invalid(o, `"id" is not valid UTF-8`)
 	case o.id.ok() && !validID(b, o.id):
 		return invalid(o, `"id" must be a string, a number or null`)
 	case o.meta.ok() && !validMeta(b, o.meta):
 		return invalid(o, `"meta" must be an object whose values are strings`)
 	}
-	r := record{kind: kPush, o: o, body: o.params}
+	if why := x.metaOver(b, o.meta); why != "" {
+		return record{kind: kAnswer, method: o.method, meta: o.meta, id: o.id, code: wire.CodeTooLarge, err: &invalidError{detail: why, tooLarge: true}}
+	}
+	r := record{kind: kPush, method: o.method, meta: o.meta, id: o.id, body: o.params}
 	if o.unwrap.ok() {
 		switch string(tok(o.unwrap)) {
 		case "false":
@@ -163,14 +186,14 @@ func classifyRequest(b []byte, o object) record {
 }
 
 // classifyResponse checks a response object.
-func classifyResponse(b []byte, o object) record {
+func (x *exchange) classifyResponse(b []byte, o object) record {
 	seq, known := uint32(0), false
 	if o.id.ok() {
 		seq, known = seqOf(b[o.id.s:o.id.e])
 	}
-	r := record{kind: kReply, seq: seq, o: o}
+	r := record{kind: kReply, seq: seq, method: o.method, meta: o.meta, id: o.id}
 	bad := func(why string) record {
-		return record{kind: kBadReply, seq: seq, o: o, err: fmt.Errorf("jsonrpc: invalid response: %s: %w", why, wire.ErrMalformed)}
+		return record{kind: kBadReply, seq: seq, method: o.method, meta: o.meta, id: o.id, err: fmt.Errorf("jsonrpc: invalid response: %s: %w", why, wire.ErrMalformed)}
 	}
 	switch {
 	case o.dup != "":
@@ -183,6 +206,11 @@ func classifyResponse(b []byte, o object) record {
 		return bad(`both "result" and "error"`)
 	case o.meta.ok() && !validMeta(b, o.meta):
 		return bad(`"meta" must be an object whose values are strings`)
+	}
+	if why := x.metaOver(b, o.meta); why != "" {
+		return record{kind: kBadReply, seq: seq, method: o.method, meta: o.meta, id: o.id, code: wire.CodeTooLarge, err: fmt.Errorf("jsonrpc: response too large: %s: %w", why, wire.ErrTooLarge)}
+	}
+	switch {
 	case !known:
 		// Not an id this side sends: the peer could not read the
 		// request's id (null), or it answers something else.
@@ -199,6 +227,7 @@ func classifyResponse(b []byte, o object) record {
 		}
 		return bad("a response with " + what)
 	case o.result.ok():
+		r.body = o.result
 		return r
 	}
 	if b[o.error.s] != '{' {
@@ -259,11 +288,47 @@ func errorMembers(b []byte, sp span, msg *span) (code int64, dataCode int32, ok 
 	return code, dataCode, ok
 }
 
-// validID reports whether the value at sp may be a request id: a string,
-// a number or null.
+// validID reports whether the value at sp may be a request id: a string
+// in UTF-8 (it is sent back as it came, and must be JSON then), a number
+// or null.
 func validID(b []byte, sp span) bool {
 	c := b[sp.s]
-	return c == '"' || c == 'n' || c == '-' || c >= '0' && c <= '9'
+	if c == '"' {
+		return utf8.Valid(b[sp.s:sp.e])
+	}
+	return c == 'n' || c == '-' || c >= '0' && c <= '9'
+}
+
+// metaOver returns why the meta object at sp, which validMeta accepted,
+// is over the caps on metadata, or "" when it is within them or absent.
+// It counts the bytes of keys and values as decoded, and stops as soon as
+// the counts pass the caps.
+func (x *exchange) metaOver(b []byte, sp span) string {
+	if !sp.ok() {
+		return ""
+	}
+	size := 0
+	str := func(t span) int {
+		tok := b[t.s:t.e]
+		if plain(tok) {
+			return len(tok) - 2
+		}
+		x.scratch = appendUnquoted(x.scratch[:0], tok)
+		return len(x.scratch)
+	}
+	it := iter{b: b, i: sp.s + 1}
+	for pairs := 1; ; pairs++ {
+		k, v, ok := it.member()
+		if !ok {
+			return ""
+		}
+		if pairs > x.metaCaps.Pairs {
+			return `"meta" has more than ` + strconv.Itoa(x.metaCaps.Pairs) + " pairs"
+		}
+		if size += str(k) + str(v); size > x.metaCaps.Bytes {
+			return `"meta" holds more than ` + strconv.Itoa(x.metaCaps.Bytes) + " bytes"
+		}
+	}
 }
 
 // validMeta reports whether the value at sp is an object of strings.

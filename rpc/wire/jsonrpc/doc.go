@@ -27,5 +27,9 @@
 //
 // A value larger than the size limit is refused without being stored
 // whole, and values nested deeper than 1000 levels are refused before any
-// JSON decoder sees them.
+// JSON decoder sees them. A batch of more than [DefaultMaxBatch] members
+// ([Format].MaxBatch) is answered with one error, and a member whose
+// "meta" passes the caps of [wire.Options] is refused. Every response is
+// valid JSON in UTF-8: a string id that is not UTF-8 is refused rather
+// than sent back, and bodies are written with U+FFFD for such bytes.
 package jsonrpc

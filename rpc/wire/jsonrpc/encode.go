@@ -2,8 +2,10 @@ package jsonrpc
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
@@ -41,12 +43,8 @@ func (x *exchange) Reply(dst []byte, m *wire.Message) (out []byte, done bool, er
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	e, ok := x.calls[m.Seq]
-	if !ok {
-		return dst, false, fmt.Errorf("jsonrpc: reply to seq %d, which no request waits for: %w", m.Seq, wire.ErrMalformed)
-	}
-	isErr := e.spec != 0 || m.Code != 0
-	if e.b == nil {
+	if e, ok := x.calls[m.Seq]; ok {
+		isErr := e.spec != 0 || m.Code != 0
 		out = appendResponse(dst, &e, m, false)
 		if len(out)-len(dst)+1 > x.limit && isErr {
 			out = appendResponse(dst, &e, m, true)
@@ -58,24 +56,37 @@ func (x *exchange) Reply(dst []byte, m *wire.Message) (out []byte, done bool, er
 		return append(out, '\n'), true, nil
 	}
 
-	b := e.b
+	ref, ok := x.members[m.Seq]
+	if !ok {
+		return dst, false, fmt.Errorf("jsonrpc: reply to seq %d, which no request waits for: %w", m.Seq, wire.ErrMalformed)
+	}
+	b, e := ref.b, &ref.b.entries[ref.idx]
+	isErr := e.spec != 0 || m.Code != 0
 	start := len(b.out)
-	b.out = appendResponse(b.out, &e, m, false)
+	b.out = appendResponse(b.out, e, m, false)
 	if n := len(b.out) - start; b.size+n+1 > x.limit {
 		if !isErr {
 			b.out = b.out[:start]
 			return dst, false, fmt.Errorf("jsonrpc: batch response would be %d bytes, limit %d: %w", b.size+n+1, x.limit, wire.ErrTooLarge)
 		}
-		b.out = appendResponse(b.out[:start], &e, m, true)
+		b.out = appendResponse(b.out[:start], e, m, true)
 	}
-	b.spans[e.idx] = span{start, len(b.out)}
+	if start == 0 && b.left > 1 {
+		// The replies of a batch are alike: make room for the others at
+		// once, rather than growing by a quarter at a time.
+		b.out = slices.Grow(b.out, min((b.left-1)*len(b.out), x.limit))
+	}
+	b.spans[ref.idx] = span{start, len(b.out)}
 	b.size += len(b.out) - start + 1 // and a comma
 	b.left--
-	delete(x.calls, m.Seq)
+	delete(x.members, m.Seq)
 	if b.left > 0 {
 		return dst, false, nil
 	}
-	out = append(dst, '[')
+	if len(x.members) == 0 && len(b.spans) > maxKeptRecords {
+		x.members = nil // a map does not shrink: drop what a large batch grew
+	}
+	out = append(slices.Grow(dst, b.size+1), '[')
 	for i, sp := range b.spans {
 		if i > 0 {
 			out = append(out, ',')
@@ -132,7 +143,7 @@ func (x *exchange) Request(dst []byte, m *wire.Message) ([]byte, error) {
 		if wrap {
 			out = append(out, '[')
 		}
-		out = append(out, m.Body...)
+		out = appendUTF8(out, m.Body)
 		if wrap {
 			out = append(out, `],"unwrap":true`...)
 		}
@@ -190,11 +201,13 @@ func appendResponse(dst []byte, e *entry, m *wire.Message, short bool) []byte {
 	dst = append(dst, ',')
 	switch {
 	case e.spec != 0:
-		detail := e.detail
+		msg, detail := standardMessage(e.spec), e.detail
 		if short {
 			detail = ""
+		} else if e.said {
+			msg += ": " + detail
 		}
-		dst = appendError(dst, e.spec, standardMessage(e.spec), e.code, detail)
+		dst = appendError(dst, e.spec, msg, e.code, detail)
 	case m.Code != 0:
 		spec := errorCode(m.Code)
 		msg := m.Error
@@ -207,13 +220,34 @@ func appendResponse(dst []byte, e *entry, m *wire.Message, short bool) []byte {
 		if len(m.Body) == 0 {
 			dst = append(dst, "null"...)
 		} else {
-			dst = append(dst, m.Body...)
+			dst = appendUTF8(dst, m.Body)
 		}
 	}
 	if !short {
 		dst = appendMeta(dst, &m.Meta)
 	}
 	return append(dst, '}')
+}
+
+// appendUTF8 appends body, a valid JSON value, writing each byte of it
+// that is not valid UTF-8 as the escape \ufffd, so that the output is
+// valid UTF-8 as JSON must be (RFC 8259, section 8.1). JSON allows such
+// bytes nowhere but in strings, where the escape stands for U+FFFD, as a
+// decoder would read them anyway.
+func appendUTF8(dst, body []byte) []byte {
+	if utf8.Valid(body) {
+		return append(dst, body...)
+	}
+	for len(body) > 0 {
+		r, size := utf8.DecodeRune(body)
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, body[:size]...)
+		}
+		body = body[size:]
+	}
+	return dst
 }
 
 // appendError appends an "error" member.

@@ -40,7 +40,7 @@ func Example() {
 func ExampleFormat_NewBodyExchange() {
 	// One value per message of another protocol, as HTTP POST carries it.
 	var seq uint32
-	x := jsonrpc.Format{}.NewBodyExchange(func() uint32 { seq++; return seq }, 0)
+	x := jsonrpc.Format{}.NewBodyExchange(func() uint32 { seq++; return seq }, wire.Options{})
 	answers := x.Decode([]byte(`[{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":"a"},{"jsonrpc":"2.0","method":"log"}]`))
 	fmt.Println("answers:", answers)
 

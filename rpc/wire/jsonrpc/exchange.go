@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
-	"github.com/dmicro-go/dmicro/internal/bufpool"
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
@@ -35,6 +35,9 @@ const (
 	// maxKeptRecords is the largest batch whose member list an exchange
 	// keeps for the next value.
 	maxKeptRecords = 64
+	// maxKeptScratch caps the scratch buffer an exchange keeps for the
+	// next value.
+	maxKeptScratch = 4 << 10
 )
 
 // errParse marks the MessageError of a value that is not JSON, after which
@@ -60,53 +63,72 @@ var errParse = errors.New("jsonrpc: parse error")
 // time, and Reply and Request by one goroutine at a time; the two sides
 // may run concurrently.
 type exchange struct {
-	next  func() uint32
-	limit int
+	next     func() uint32
+	limit    int
+	metaCaps wire.MetadataLimits // caps the metadata of each member read
+	budget   *wire.Budget        // reserves the bodies the exchange copies; nil: none
+	maxBatch int                 // caps the members of a batch read
 
 	// The reading side's state.
 	val     []byte        // the value being read
-	own     *[]byte       // the pooled buffer that holds val, if the exchange owns it
+	hold    wire.Message  // holds val when the exchange copied it: a batch the stream framer read
 	held    *wire.Message // the message whose buffer holds val, if one does
 	recs    []record      // val's members
 	pos     int           // the next member Next returns
 	methods map[string]string
+	scratch []byte // a string decoded to count its bytes
 
-	mu    sync.Mutex
-	calls map[uint32]entry // seqs waiting for the rpc layer's reply
+	mu      sync.Mutex
+	calls   map[uint32]entry     // seqs of single requests waiting for the rpc layer's reply
+	members map[uint32]memberRef // seqs of batch members waiting, each with its batch; nil: none
 }
 
 // newExchange returns an exchange whose seqs come from next and whose
-// values, in both directions, are at most limit bytes (zero or less means
-// wire.DefaultMaxMessageSize). next is called only by the reading side; a
-// seq it returns that is 0 or still waiting for its reply is skipped.
-func newExchange(next func() uint32, limit int) *exchange {
-	if limit <= 0 {
-		limit = wire.DefaultMaxMessageSize
+// values, in both directions, are at most opts.Limit() bytes; it reads a
+// member's metadata within opts.MetadataLimits(), copies bodies within
+// opts.Budget, and reads batches of at most maxBatch members (zero or less
+// means DefaultMaxBatch). next is called only by the reading side; a seq
+// it returns that is 0 or still waiting for its reply is skipped.
+func newExchange(next func() uint32, opts wire.Options, maxBatch int) *exchange {
+	if maxBatch <= 0 {
+		maxBatch = DefaultMaxBatch
 	}
 	return &exchange{
-		next:    next,
-		limit:   limit,
-		methods: make(map[string]string),
-		calls:   make(map[uint32]entry),
+		next:     next,
+		limit:    opts.Limit(),
+		metaCaps: opts.MetadataLimits(),
+		budget:   opts.Budget,
+		maxBatch: maxBatch,
+		methods:  make(map[string]string),
+		calls:    make(map[uint32]entry),
 	}
 }
 
 // entry is what the writing side needs to answer a seq.
 type entry struct {
-	b      *batch // nil for a value that is a single request
-	idx    int    // the position among the batch's answered members
 	spec   int    // not 0: answer with this error code, whatever the reply says
 	code   int32  // with spec: the status code for the error's data
+	said   bool   // with spec: the message says what was wrong too, not only the data
 	detail string // with spec: what was wrong
 	id     idBytes
 }
 
-// batch collects the responses to a batch's members.
+// batch collects the responses to a batch's members. Its members' entries
+// are its own, so that a member waiting for its reply costs the map of
+// waiting seqs a reference only.
 type batch struct {
-	left  int    // replies still to come
-	size  int    // the size of the response array so far
-	out   []byte // the member responses, in the order they came
-	spans []span // where each member's response is in out, in request order
+	left    int     // replies still to come
+	size    int     // the size of the response array so far
+	out     []byte  // the member responses, in the order they came
+	entries []entry // the answered members', in request order
+	spans   []span  // where each member's response is in out, in request order
+}
+
+// memberRef is a batch member waiting for its reply: its batch, and its
+// position among the batch's answered members.
+type memberRef struct {
+	b   *batch
+	idx int
 }
 
 // idBytes is a request's id as it came, or null; short ids are kept
@@ -151,21 +173,24 @@ func (x *exchange) Decode(value []byte) int {
 
 // decodeHeld is Decode for a value in a pooled buffer that m holds (see
 // wire.Message.AllocBody), for the stream framer, which passes m to the
-// Next that follows. When the value has one member, the message's Body
-// points into the value instead of a copy: m keeps the buffer. A value
-// with several members is copied first into a buffer of the exchange's
-// own, which it gives back once it is done with the value.
+// Next that follows. When the value is a single object, the message's Body
+// points into the value instead of a copy: m keeps the buffer. A batch is
+// copied first into a buffer of the exchange's own, reserved from the
+// budget, which it gives back once it is done with the value; a batch the
+// budget cannot hold is refused whole, with one answer.
 func (x *exchange) decodeHeld(m *wire.Message, value []byte) int {
 	x.drop()
-	n := x.decode(value)
-	if len(x.recs) > 1 {
-		x.own = bufpool.Get(len(value))
-		copy(*x.own, value)
-		x.val = *x.own
-	} else {
+	if i := skipSpace(value, 0); i == len(value) || value[i] != '[' {
 		x.held = m
+		return x.decode(value)
 	}
-	return n
+	if err := x.hold.Reserve(x.budget, len(value)); err != nil {
+		return x.answer(ServerError, wire.CodeOverloaded, "batch over the memory budget", nullID,
+			fmt.Errorf("jsonrpc: batch of %d bytes: %w", len(value), err))
+	}
+	own := x.hold.AllocBody(len(value))
+	copy(own, value)
+	return x.decode(own)
 }
 
 // Refuse starts a value that could not be read whole, so that the next
@@ -177,13 +202,18 @@ func (x *exchange) decodeHeld(m *wire.Message, value []byte) int {
 // request's id when the prefix holds it whole (this package writes the id
 // before the params for that reason); when the prefix shows a response to
 // one of this side's calls, the MessageError has Type wire.TypeReply and
-// that call's seq instead, and nothing is answered. Otherwise the value is
-// answered as a Parse error with a null id. Refuse returns the number of
-// answers the value will get, 0 or 1.
+// that call's seq instead, and nothing is answered. When reason wraps
+// wire.ErrOverBudget, the same goes with a Server error whose data
+// carries wire.CodeOverloaded. Otherwise the value is answered as a Parse
+// error with a null id. Refuse returns the number of answers the value
+// will get, 0 or 1.
 func (x *exchange) Refuse(prefix []byte, reason error) int {
 	x.drop()
-	if errors.Is(reason, wire.ErrTooLarge) {
+	switch {
+	case errors.Is(reason, wire.ErrTooLarge):
 		return x.tooLarge(prefix, reason)
+	case errors.Is(reason, wire.ErrOverBudget):
+		return x.refuseWhole(prefix, ServerError, wire.CodeOverloaded, "value over the memory budget", reason)
 	}
 	err := fmt.Errorf("%w: %w", errParse, reason)
 	if !errors.Is(reason, wire.ErrMalformed) {
@@ -195,17 +225,25 @@ func (x *exchange) Refuse(prefix []byte, reason error) int {
 // tooLarge makes the value a single member refused for its size; prefix is
 // its beginning.
 func (x *exchange) tooLarge(prefix []byte, err error) int {
+	return x.refuseWhole(prefix, InvalidRequest, wire.CodeTooLarge, "request too large", err)
+}
+
+// refuseWhole makes the value a single member refused with err, answered
+// with error spec, status code and detail; prefix is its beginning, where
+// the id is looked for. A response to one of this side's calls fails that
+// call with code instead.
+func (x *exchange) refuseWhole(prefix []byte, spec int, code int32, detail string, err error) int {
 	id, response := prefixID(prefix)
 	if response {
 		seq, _ := seqOf(prefix[id.s:id.e])
-		x.recs = append(x.recs, record{kind: kBadReply, seq: seq, err: err})
+		x.recs = append(x.recs, record{kind: kBadReply, seq: seq, code: code, err: err})
 		return 0
 	}
 	e := nullID
 	if id.ok() {
 		e = makeID(prefix[id.s:id.e])
 	}
-	return x.answer(InvalidRequest, wire.CodeTooLarge, "request too large", e, err)
+	return x.answer(spec, code, detail, e, err)
 }
 
 // prefixID looks for the "id" of the object that starts b, of which b may
@@ -257,15 +295,15 @@ func prefixID(b []byte) (id span, response bool) {
 
 // drop ends the value being read, if any.
 func (x *exchange) drop() {
-	if x.own != nil {
-		bufpool.Put(x.own)
-		x.own = nil
-	}
+	x.hold.Release()
 	x.val, x.held = nil, nil
 	if cap(x.recs) > maxKeptRecords {
 		x.recs = nil
 	}
 	x.recs, x.pos = x.recs[:0], 0
+	if cap(x.scratch) > maxKeptScratch {
+		x.scratch = nil
+	}
 }
 
 // decode classifies the members of b and registers those to be answered.
@@ -288,7 +326,7 @@ func (x *exchange) decode(b []byte) int {
 		for isSpace(b[end-1]) {
 			end--
 		}
-		x.recs = append(x.recs, classify(b, span{i, end}))
+		x.recs = append(x.recs, x.classify(b, span{i, end}))
 		r := &x.recs[0]
 		if r.kind != kCall && r.kind != kAnswer {
 			return 0
@@ -297,14 +335,23 @@ func (x *exchange) decode(b []byte) int {
 		if r.kind == kAnswer {
 			e.spec, e.code, e.detail = InvalidRequest, r.code, r.msgDetail()
 		}
-		if r.o.id.ok() && validID(b, r.o.id) {
-			e.id = makeID(b[r.o.id.s:r.o.id.e])
+		if r.id.ok() && validID(b, r.id) {
+			e.id = makeID(b[r.id.s:r.id.e])
 		}
 		x.mu.Lock()
 		r.seq = x.registerLocked(&e)
 		x.mu.Unlock()
 		return 1
 	case '[':
+		// Count the members before making a record of any: a batch over
+		// the cap gets one answer, whatever it holds.
+		n := countElems(b, i+1)
+		if n > x.maxBatch {
+			detail := fmt.Sprintf("batch of %d members, at most %d", n, x.maxBatch)
+			e := entry{spec: InvalidRequest, code: wire.CodeTooLarge, said: true, detail: detail, id: nullID}
+			return x.answerEntry(e, fmt.Errorf("jsonrpc: %s: %w", detail, wire.ErrTooLarge))
+		}
+		x.recs = slices.Grow(x.recs, n)
 		it := iter{b: b, i: i + 1}
 		answered := 0
 		for {
@@ -312,7 +359,7 @@ func (x *exchange) decode(b []byte) int {
 			if !ok {
 				break
 			}
-			r := classify(b, v)
+			r := x.classify(b, v)
 			if r.kind == kCall || r.kind == kAnswer {
 				answered++
 			}
@@ -325,23 +372,28 @@ func (x *exchange) decode(b []byte) int {
 		if answered == 0 {
 			return 0
 		}
-		bt := &batch{left: answered, size: 2, spans: make([]span, answered)}
+		bt := &batch{left: answered, size: 2, entries: make([]entry, answered), spans: make([]span, answered)}
 		idx := 0
 		x.mu.Lock()
+		if x.members == nil {
+			x.members = make(map[uint32]memberRef, answered)
+		}
 		for k := range x.recs {
 			r := &x.recs[k]
 			if r.kind != kCall && r.kind != kAnswer {
 				continue
 			}
-			e := entry{b: bt, idx: idx, id: nullID}
-			idx++
+			e := &bt.entries[idx]
+			e.id = nullID
 			if r.kind == kAnswer {
 				e.spec, e.code, e.detail = InvalidRequest, r.code, r.msgDetail()
 			}
-			if r.o.id.ok() && validID(b, r.o.id) {
-				e.id = makeID(b[r.o.id.s:r.o.id.e])
+			if r.id.ok() && validID(b, r.id) {
+				e.id = makeID(b[r.id.s:r.id.e])
 			}
-			r.seq = x.registerLocked(&e)
+			r.seq = x.newSeqLocked()
+			x.members[r.seq] = memberRef{bt, idx}
+			idx++
 		}
 		x.mu.Unlock()
 		return answered
@@ -354,22 +406,36 @@ func (x *exchange) decode(b []byte) int {
 // Next returns a MessageError with err and status code, and the answer
 // is error spec with id.
 func (x *exchange) answer(spec int, code int32, detail string, id idBytes, err error) int {
-	e := entry{spec: spec, code: code, detail: detail, id: id}
+	return x.answerEntry(entry{spec: spec, code: code, detail: detail, id: id}, err)
+}
+
+// answerEntry is answer with the entry e that the answer is made from.
+func (x *exchange) answerEntry(e entry, err error) int {
 	x.mu.Lock()
 	seq := x.registerLocked(&e)
 	x.mu.Unlock()
-	x.recs = append(x.recs, record{kind: kAnswer, seq: seq, code: code, err: err})
+	x.recs = append(x.recs, record{kind: kAnswer, seq: seq, code: e.code, err: err})
 	return 1
 }
 
-// registerLocked remembers e under a new seq and returns the seq.
+// registerLocked remembers e, a single request's, under a new seq and
+// returns the seq.
 func (x *exchange) registerLocked(e *entry) uint32 {
+	seq := x.newSeqLocked()
+	x.calls[seq] = *e
+	return seq
+}
+
+// newSeqLocked returns a seq from next that is not 0 and not waiting for
+// a reply.
+func (x *exchange) newSeqLocked() uint32 {
 	for tries := 0; ; tries++ {
 		seq := x.next()
-		if _, taken := x.calls[seq]; (seq == 0 || taken) && tries < 1<<20 {
+		_, single := x.calls[seq]
+		_, member := x.members[seq]
+		if (seq == 0 || single || member) && tries < 1<<20 {
 			continue
 		}
-		x.calls[seq] = *e
 		return seq
 	}
 }
@@ -392,13 +458,13 @@ func (x *exchange) Next(m *wire.Message) error {
 	var err error
 	switch r.kind {
 	case kCall, kPush:
-		x.request(m, r, last)
+		err = x.request(m, r, last)
 	case kReply:
-		x.response(m, r, last)
+		err = x.response(m, r, last)
 	case kAnswer:
 		err = &wire.MessageError{Type: wire.TypeCall, Seq: r.seq, Code: r.code, Err: r.err}
 	case kBadReply:
-		err = &wire.MessageError{Type: wire.TypeReply, Seq: r.seq, Err: r.err}
+		err = &wire.MessageError{Type: wire.TypeReply, Seq: r.seq, Code: r.code, Err: r.err}
 	}
 	if last {
 		x.drop()
@@ -406,44 +472,57 @@ func (x *exchange) Next(m *wire.Message) error {
 	return err
 }
 
-// request fills m from a call or notification.
-func (x *exchange) request(m *wire.Message, r *record, last bool) {
+// request fills m from a call or notification, or returns the
+// MessageError of one whose body the budget cannot hold.
+func (x *exchange) request(m *wire.Message, r *record, last bool) error {
 	b := x.val
 	m.Type, m.Seq = wire.TypePush, 0
 	if r.kind == kCall {
 		m.Type, m.Seq, m.ReplyCodec = wire.TypeCall, r.seq, codecJSON
 	}
-	m.Method = x.method(b[r.o.method.s:r.o.method.e])
+	m.Method = x.method(b[r.method.s:r.method.e])
 	m.Timeout = r.timeout
-	x.meta(m, r.o.meta)
+	x.meta(m, r.meta)
 	if r.body.ok() {
-		x.body(m, r.body, last)
+		return x.body(m, r.body, last)
 	}
+	return nil
 }
 
-// response fills m from a response.
-func (x *exchange) response(m *wire.Message, r *record, last bool) {
+// response fills m from a response, or returns the MessageError of one
+// whose body the budget cannot hold.
+func (x *exchange) response(m *wire.Message, r *record, last bool) error {
 	b := x.val
 	m.Type, m.Seq = wire.TypeReply, r.seq
-	x.meta(m, r.o.meta)
-	if r.o.error.ok() {
+	x.meta(m, r.meta)
+	if !r.body.ok() { // an error response
 		m.Code, m.Error = r.code, unquote(b[r.msg.s:r.msg.e])
-		return
+		return nil
 	}
-	x.body(m, r.o.result, last)
+	return x.body(m, r.body, last)
 }
 
 // body sets m's body to the value at sp: in the value's own buffer when m
-// holds it (see decodeHeld), else in a copy that m holds.
-func (x *exchange) body(m *wire.Message, sp span, last bool) {
+// holds it (see decodeHeld), else in a copy that m holds, reserved from
+// the budget. When the budget cannot hold the copy, it Resets m and
+// returns a MessageError of m's type and seq, wrapping wire.ErrOverBudget
+// with Code wire.CodeOverloaded.
+func (x *exchange) body(m *wire.Message, sp span, last bool) error {
 	m.Codec = codecJSON
 	if x.held == m && last {
 		m.Body = x.val[sp.s:sp.e:sp.e]
-		return
+		return nil
 	}
-	b := m.AllocBody(sp.e - sp.s)
+	n := sp.e - sp.s
+	if err := m.Reserve(x.budget, n); err != nil {
+		t, seq := m.Type, m.Seq
+		m.Reset()
+		return &wire.MessageError{Type: t, Seq: seq, Code: wire.CodeOverloaded, Err: fmt.Errorf("jsonrpc: body of %d bytes: %w", n, err)}
+	}
+	b := m.AllocBody(n)
 	copy(b, x.val[sp.s:sp.e])
 	m.Body = b
+	return nil
 }
 
 // meta appends the pairs of the meta object at sp, if any, to m.Meta. Keys

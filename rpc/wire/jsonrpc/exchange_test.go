@@ -21,7 +21,7 @@ import (
 // carries one value per message of another protocol (HTTP POST) does.
 func TestExchangeOneValuePerMessage(t *testing.T) {
 	var seq uint32
-	x := newExchange(func() uint32 { seq++; return seq }, 0)
+	x := newExchange(func() uint32 { seq++; return seq }, wire.Options{}, 0)
 
 	// A batch: its response is complete with the last reply.
 	value := []byte(`[{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":"a"},` +
@@ -121,7 +121,7 @@ func TestExchangeOneValuePerMessage(t *testing.T) {
 // is not given out again when the counter wraps.
 func TestSeqsSkipWaiting(t *testing.T) {
 	seqs := []uint32{5, 0, 5, 6}
-	x := newExchange(func() uint32 { s := seqs[0]; seqs = seqs[1:]; return s }, 0)
+	x := newExchange(func() uint32 { s := seqs[0]; seqs = seqs[1:]; return s }, wire.Options{}, 0)
 	var got []uint32
 	for range 2 {
 		x.Decode([]byte(`{"jsonrpc":"2.0","method":"a","id":1}`))

@@ -1,6 +1,7 @@
 package jsonrpc
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -22,8 +23,9 @@ const fuzzLimit = 1 << 14
 // at the end in reverse order, echoing their params. It must never panic
 // nor fail with anything but a MessageError or io.EOF; what it reads must
 // be well formed and survive a trip through a client framer; everything it
-// writes must be JSON-RPC responses; and once every call is answered, it
-// must wait for nothing.
+// writes must be JSON-RPC responses, each valid JSON in UTF-8; once every
+// call is answered, it must wait for nothing; and once every message is
+// Reset, nothing of the budget may be reserved.
 func FuzzReadMessage(f *testing.F) {
 	for _, tt := range specExamples {
 		f.Add([]byte(tt.request))
@@ -37,11 +39,15 @@ func FuzzReadMessage(f *testing.F) {
 		`{"jsonrpc":"2.0","method":"a","params":[` + strings.Repeat("[", 20) + strings.Repeat("]", 20) + `],"id":-1.5e9}`,
 		`{"jsonrpc":"2.0","method":"a","id":1}` + "\n\n\t" + `[]` + ` {"jsonrpc":"2.0","method":"b"} "x" 12 true`,
 		"POST / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[\"\xff\"],\"id\":\"a\xffb\"}[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[\"x\xe2\x82\"],\"id\":\"\xc0\"}]",
+		batchOf("1", DefaultMaxBatch+1),
+		`{"jsonrpc":"2.0","method":"m","meta":{` + strings.Repeat(`"":"",`, wire.DefaultMaxMetadataPairs) + `"":""},"id":1}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := wiretest.NewReader(Format{}, bytes.NewReader(data), fuzzLimit)
+		budget := wire.NewBudget(0) // counts the reservations
+		r := Format{}.NewFramer(bufio.NewReader(bytes.NewReader(data)), wire.Options{MaxMessageSize: fuzzLimit, Budget: budget})
 		client := Format{}.NewFramer(nil, wire.Options{MaxMessageSize: fuzzLimit})
 		var out []byte
 		var calls []*wire.Message
@@ -104,8 +110,11 @@ func FuzzReadMessage(f *testing.F) {
 				t.Fatalf("reply to seq %d: %v", c.Seq, err)
 			}
 		}
-		if n := len(r.(*framer).x.calls); n != 0 {
-			t.Fatalf("%d seqs still wait for a reply after every one was answered", n)
+		if x := r.(*framer).x; len(x.calls)+len(x.members) != 0 {
+			t.Fatalf("%d seqs still wait for a reply after every one was answered", len(x.calls)+len(x.members))
+		}
+		if n := budget.Used(); n != 0 {
+			t.Fatalf("%d bytes of the budget reserved after every message was Reset", n)
 		}
 		checkResponses(t, out)
 	})
@@ -158,16 +167,21 @@ func roundTrip(t *testing.T, client wire.Framer, m *wire.Message) {
 			wantTimeout = m.Timeout
 		}
 	}
-	if again.Type != m.Type || again.Method != m.Method || !bytes.Equal(again.Body, m.Body) ||
+	// A body is written in UTF-8, with U+FFFD for each byte that is not.
+	if again.Type != m.Type || again.Method != m.Method || !bytes.Equal(again.Body, appendUTF8(nil, m.Body)) ||
 		!slices.Equal(wiretest.Pairs(&again.Meta), wiretest.Pairs(&m.Meta)) || wantTimeout > 0 && again.Timeout != wantTimeout {
 		t.Fatalf("request changed on a round trip through\n%s\nfirst  %+v\nsecond %+v", enc, m, &again)
 	}
 }
 
 // checkResponses checks that out is a stream of JSON-RPC responses and
-// batches of them.
+// batches of them, each valid JSON text (RFC 8259), in UTF-8 (section 8.1,
+// which json.Valid does not check).
 func checkResponses(t *testing.T, out []byte) {
 	t.Helper()
+	if !utf8.Valid(out) {
+		t.Fatalf("output is not UTF-8: %q", out)
+	}
 	d := json.NewDecoder(bytes.NewReader(out))
 	for {
 		var v json.RawMessage
@@ -175,6 +189,9 @@ func checkResponses(t *testing.T, out []byte) {
 			return
 		} else if err != nil {
 			t.Fatalf("output is not JSON: %v\n%s", err, out)
+		}
+		if !json.Valid(v) {
+			t.Fatalf("response %s is not valid JSON", v)
 		}
 		var batch []json.RawMessage
 		if json.Unmarshal(v, &batch) != nil {

@@ -389,6 +389,20 @@ func (it *iter) elem() (v span, ok bool) {
 	return v, true
 }
 
+// countElems returns the number of elements of the valid array whose
+// elements start at b[i], just after its opening bracket, without
+// allocating.
+func countElems(b []byte, i int) int {
+	it := iter{b: b, i: i}
+	n := 0
+	for {
+		if _, ok := it.elem(); !ok {
+			return n
+		}
+		n++
+	}
+}
+
 // hasEscape reports whether a valid string token contains an escape.
 func hasEscape(tok []byte) bool {
 	for _, c := range tok {

@@ -10,9 +10,24 @@ import (
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
+// DefaultMaxBatch is the most members a batch may have when
+// Format.MaxBatch is zero: 1000. Each member is a call the rpc layer
+// handles at once, with a handler of its own, and the batch's response
+// waits for all of them: a batch of 4 MiB could otherwise hold two million
+// members, each costing a few hundred bytes and a log line to refuse.
+// 1000 is far beyond the batches clients send (tens), and the default of
+// other servers (go-ethereum's BatchRequestLimit).
+const DefaultMaxBatch = 1000
+
 // Format is JSON-RPC 2.0 over a byte stream: one JSON value after another.
 // Its zero value is ready to use.
-type Format struct{}
+type Format struct {
+	// MaxBatch caps the members of a batch that a framer, or a body
+	// exchange, reads: a longer batch is answered with one Invalid
+	// Request error, whatever its members are. Zero or less means
+	// DefaultMaxBatch.
+	MaxBatch int
+}
 
 var (
 	_ wire.Format       = Format{}
@@ -27,16 +42,21 @@ func (Format) Name() string { return "jsonrpc" }
 // NewBodyExchange returns the JSON-RPC state of one connection of a
 // format that carries one JSON-RPC value in each body of its requests:
 // http, at its JSONRPCPath. The stream framer is built on the same state.
-func (Format) NewBodyExchange(next func() uint32, limit int) wire.BodyExchange {
-	return newExchange(next, limit)
+// opts are the carrying framer's: the size limit, the caps on metadata and
+// the budget the bodies of a batch's members are copied within.
+func (ft Format) NewBodyExchange(next func() uint32, opts wire.Options) wire.BodyExchange {
+	return newExchange(next, opts, ft.MaxBatch)
 }
 
 // NewFramer returns a framer that reads JSON-RPC values from r and refuses
-// values larger than opts.Limit() in both directions. Both ends of a
-// connection may send requests, so opts.Client makes no difference.
-func (Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
-	f := &framer{r: r, limit: opts.Limit(), skipLimit: maxSkip}
-	f.x = newExchange(f.nextSeq, f.limit)
+// values larger than opts.Limit() in both directions, members whose
+// metadata passes opts.MetadataLimits() and batches longer than MaxBatch.
+// It reserves each value's buffer from opts.Budget before it allocates
+// it. Both ends of a connection may send requests, so opts.Client makes
+// no difference.
+func (ft Format) NewFramer(r *bufio.Reader, opts wire.Options) wire.Framer {
+	f := &framer{r: r, limit: opts.Limit(), budget: opts.Budget, skipLimit: maxSkip}
+	f.x = newExchange(f.nextSeq, opts, ft.MaxBatch)
 	return f
 }
 
@@ -82,10 +102,11 @@ func (Format) Sniff(prefix []byte) wire.SniffResult {
 // framer reads and writes the JSON-RPC values of one connection. Its
 // exchange keeps the state shared by the two sides under a mutex.
 type framer struct {
-	r     *bufio.Reader
-	limit int
-	x     *exchange
-	seq   uint32 // the last seq given to a request; only the reader uses it
+	r      *bufio.Reader
+	limit  int
+	budget *wire.Budget
+	x      *exchange
+	seq    uint32 // the last seq given to a request; only the reader uses it
 	// skipLimit is maxSkip, which tests lower.
 	skipLimit int
 	// broken is set once the stream is out of step: every later read
@@ -94,7 +115,15 @@ type framer struct {
 	// open is the scanner's bracket stack, kept between values so that
 	// reading a value does not allocate it again.
 	open []byte
+	// head holds the start of a value refused before any of it was
+	// stored, for Refuse to look for its id in.
+	head [headLen]byte
 }
+
+// headLen is how much of a value refused over the budget, before any of it
+// was stored, is kept to find its id in: room for the start of a request
+// as this package writes it, and a long id.
+const headLen = 256
 
 // nextSeq gives out the connection's seqs; the exchange skips those
 // still in use when the counter wraps.
@@ -198,8 +227,10 @@ const maxSkip = 1 << 30
 // that m holds, skipping the whitespace before it. It finds the value's end
 // with a small state machine that follows strings and nesting, without
 // parsing, and stores nothing beyond the limit: it skips the rest of a
-// larger value, returning its first bytes with the error. It returns
-// io.EOF when the stream ends before a value starts.
+// larger value, returning its first bytes with the error. It reserves the
+// buffer from the budget before it allocates it, and as it grows; a value
+// the budget cannot hold is skipped the same way. It returns io.EOF when
+// the stream ends before a value starts.
 func (f *framer) readValue(m *wire.Message) ([]byte, error) {
 	for {
 		if _, err := f.r.Peek(1); err != nil {
@@ -231,19 +262,29 @@ func (f *framer) readValue(m *wire.Message) ([]byte, error) {
 			return nil, &scanError{errors.New("invalid character " + quoteByte(p[0]) + " looking for a value"), true}
 		}
 		if stored := len(buf); stored+n > f.limit {
-			// Keep the limit's worth, for Refuse to find the id in.
-			buf = appendHeld(m, buf, p[:f.limit-stored], f.limit)
+			// Keep the limit's worth, for Refuse to find the id in, or
+			// what the budget lets it keep.
+			if more, err := appendHeld(m, buf, p[:f.limit-stored], f.limit, f.budget); err == nil {
+				buf = more
+			}
 			f.r.Discard(n)
-			return buf, f.skip(&sc, stored+n, done)
+			return buf, f.skip(&sc, stored+n, done, f.tooLarge())
 		}
 		if done && buf == nil {
 			// The common case: the whole value is in the read buffer.
+			if err := m.Reserve(f.budget, n); err != nil {
+				return f.overBudget(&sc, buf, p, n, done, err)
+			}
 			buf = m.AllocBody(n)
 			copy(buf, p[:n])
 			f.r.Discard(n)
 			return buf, nil
 		}
-		buf = appendHeld(m, buf, p[:n], f.limit)
+		more, err := appendHeld(m, buf, p[:n], f.limit, f.budget)
+		if err != nil {
+			return f.overBudget(&sc, buf, p, n, done, err)
+		}
+		buf = more
 		f.r.Discard(n)
 		if done {
 			return buf, nil
@@ -251,19 +292,34 @@ func (f *framer) readValue(m *wire.Message) ([]byte, error) {
 	}
 }
 
-// skip discards the rest of a value over the limit, of which sc has seen
-// seen bytes, and returns the error that refuses it. It stops at maxSkip.
-func (f *framer) skip(sc *scanner, seen int, done bool) error {
-	tooLarge := func(outOfStep bool) error {
-		return &scanError{fmt.Errorf("jsonrpc: value is over the limit of %d bytes: %w", f.limit, wire.ErrTooLarge), outOfStep}
+// tooLarge returns the error of a value over the limit.
+func (f *framer) tooLarge() error {
+	return fmt.Errorf("jsonrpc: value is over the limit of %d bytes: %w", f.limit, wire.ErrTooLarge)
+}
+
+// overBudget skips a value that the budget cannot hold, of which sc has
+// seen the n bytes of p that are buffered, and buf stored, and returns
+// what readValue returns: the value's start, and the error that refuses it.
+// When nothing is stored, the start is the head of p.
+func (f *framer) overBudget(sc *scanner, buf, p []byte, n int, done bool, err error) ([]byte, error) {
+	if len(buf) == 0 {
+		buf = f.head[:copy(f.head[:], p[:n])]
 	}
+	f.r.Discard(n)
+	return buf, f.skip(sc, len(buf)+n, done, fmt.Errorf("jsonrpc: value over the memory budget: %w", err))
+}
+
+// skip discards the rest of a value refused with reason (over the limit,
+// or the budget), of which sc has seen seen bytes, and returns the
+// scanError that refuses it. It stops at maxSkip.
+func (f *framer) skip(sc *scanner, seen int, done bool, reason error) error {
 	for !done {
 		if seen > f.skipLimit {
-			return tooLarge(true)
+			return &scanError{reason, true}
 		}
 		if _, err := f.r.Peek(1); err != nil {
 			if err == io.EOF {
-				return tooLarge(!sc.scalar)
+				return &scanError{reason, !sc.scalar}
 			}
 			return err
 		}
@@ -273,24 +329,32 @@ func (f *framer) skip(sc *scanner, seen int, done bool) error {
 		f.r.Discard(n)
 		seen += n
 	}
-	return tooLarge(false)
+	return &scanError{reason, false}
 }
 
 // appendHeld appends p to buf, the part of a value read so far into a
 // pooled buffer that m holds (nil: none yet), moving it to a larger one
-// when it is full; it grows by doubling, but never beyond limit.
-func appendHeld(m *wire.Message, buf, p []byte, limit int) []byte {
+// when it is full; it grows by doubling, but never beyond limit. It
+// reserves what it allocates from budget first, and returns the error of
+// Reserve, buf unchanged, when the budget cannot hold it.
+func appendHeld(m *wire.Message, buf, p []byte, limit int, budget *wire.Budget) ([]byte, error) {
 	// The capacity of buf is the length of m's buffer, whose bytes are
 	// all that GrowBody keeps.
 	switch n := len(buf) + len(p); {
 	case buf == nil:
 		size := max(n, 4096)
+		if err := m.Reserve(budget, size); err != nil {
+			return buf, err
+		}
 		buf = m.AllocBody(size)[:0:size]
 	case n > cap(buf):
 		size := min(max(2*cap(buf), n), max(limit, n))
+		if err := m.Reserve(budget, size-cap(buf)); err != nil {
+			return buf, err
+		}
 		buf = m.GrowBody(size)[:len(buf):size]
 	}
-	return append(buf, p...)
+	return append(buf, p...), nil
 }
 
 // scanner finds the end of a JSON value fed to it in pieces. It tracks

@@ -244,7 +244,7 @@ func TestDepthCap(t *testing.T) {
 // delimits.
 func TestExchangeLimit(t *testing.T) {
 	var seq uint32
-	x := newExchange(func() uint32 { seq++; return seq }, 64)
+	x := newExchange(func() uint32 { seq++; return seq }, wire.Options{MaxMessageSize: 64}, 0)
 	if n := x.Decode([]byte(`{"jsonrpc":"2.0","method":"echo","params":["` + strings.Repeat("x", 64) + `"],"id":1}`)); n != 1 {
 		t.Fatalf("Decode = %d, want 1", n)
 	}
