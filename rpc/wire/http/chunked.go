@@ -12,9 +12,11 @@ import (
 // trailers are ignored. The body goes into a pooled buffer that m holds
 // (store), or is skipped. A body over the limit gives a 413 failure as soon
 // as a chunk size says so, without reading further; broken framing a 400
-// failure.
+// failure. A body the budget cannot hold is skipped from the chunk that
+// passes it on, read to its end, and gives a 503 failure.
 func (f *framer) readChunked(m *wire.Message, store bool) ([]byte, error) {
 	var buf []byte
+	var budgetErr error
 	n := 0
 	for {
 		f.h.size = 0 // each framing line is bounded alone
@@ -33,8 +35,10 @@ func (f *framer) readChunked(m *wire.Message, store bool) ([]byte, error) {
 			return nil, tooLarge(statusTooLarge, wrapTooLarge("http: chunked body over the limit"))
 		}
 		k := int(size)
-		if store {
-			buf = f.grow(m, buf, n+k)
+		if store && budgetErr == nil {
+			buf, budgetErr = f.grow(m, buf, n+k)
+		}
+		if store && budgetErr == nil {
 			if _, err := io.ReadFull(f.r, buf[n:n+k]); err != nil {
 				return nil, unexpected(err)
 			}
@@ -52,6 +56,10 @@ func (f *framer) readChunked(m *wire.Message, store bool) ([]byte, error) {
 	}
 	if err := f.readTrailer(); err != nil {
 		return nil, err
+	}
+	if budgetErr != nil {
+		m.Release()
+		return nil, overBudget(n, budgetErr)
 	}
 	if buf == nil {
 		return nil, nil // skipped, or empty

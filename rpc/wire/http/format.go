@@ -53,7 +53,10 @@ var (
 func (Format) Name() string { return "http" }
 
 // NewFramer returns a framer that reads HTTP/1.1 requests and responses
-// from r and refuses bodies larger than opts.Limit() in both directions.
+// from r and refuses bodies larger than opts.Limit() in both directions,
+// and requests and responses read whose Rpc-Meta-* headers pass
+// opts.MetadataLimits(). It reserves each body's buffer from opts.Budget
+// before it allocates it.
 // It is a [wire.InterimWriter]: it queues the responses it makes itself
 // ("100 Continue", the 204 to a cancel) through the function given to
 // SetInterim. It tells requests from responses by their first line, on

@@ -50,6 +50,9 @@ type head struct {
 	pairs []int // per metadata pair: key start, key end (value start), value end in framer.meta
 
 	bad string // the first problem that makes the request a 400 but leaves the stream in step
+	// metaOver says why the Rpc-Meta-* headers pass the caps on metadata:
+	// the request is answered 431, the stream in step.
+	metaOver string
 }
 
 // reset clears h for the next head, keeping its slices' capacity.
@@ -523,4 +526,20 @@ func malformed(status int, close bool, msg string) *failure {
 // of step.
 func tooLarge(status int, err error) *failure {
 	return &failure{status: status, code: wire.CodeTooLarge, close: true, err: wrapTooLarge(err.Error())}
+}
+
+// metaTooLarge returns the failure of a head whose metadata is over the
+// caps, which the head says why; the stream is in step.
+func metaTooLarge(why string) *failure {
+	return &failure{status: statusHeaderTooLarge, code: wire.CodeTooLarge, err: wrapTooLarge(why)}
+}
+
+// overBudget returns the failure of a body that the budget cannot hold,
+// err the Reserve's error; the stream is in step, the body skipped.
+func overBudget(n int, err error) *failure {
+	return &failure{
+		status: statusUnavailable,
+		code:   wire.CodeOverloaded,
+		err:    &formatError{"http: body of " + strconv.Itoa(n) + " bytes: " + err.Error(), wire.ErrOverBudget},
+	}
 }

@@ -26,8 +26,18 @@ func (f *framer) startHead() {
 
 // addMeta records a metadata pair of the head being read. Its key is the
 // header name after the prefix, in lower case: HTTP header names ignore
-// case, so the lower-case form is the one that survives any proxy.
+// case, so the lower-case form is the one that survives any proxy. A pair
+// that takes the head's metadata over the caps is not recorded: the head
+// is marked (metaOver), and its request is refused once it is read.
 func (f *framer) addMeta(key, value []byte) {
+	h := &f.h
+	if h.metaOver != "" {
+		return
+	}
+	if err := f.metaCaps.Check("http", len(h.pairs)/3+1, len(f.meta)+len(key)+len(value)); err != nil {
+		h.metaOver = err.Error()
+		return
+	}
 	ks := len(f.meta)
 	for _, c := range key {
 		f.meta = append(f.meta, lower(c))

@@ -146,6 +146,9 @@ func (f *framer) requestBody(m *wire.Message, seq uint32) error {
 	if h.verb == verbGET {
 		m.Body, m.Codec = nil, 0
 		if len(query) > 0 {
+			if err := m.Reserve(f.budget, len(query)); err != nil {
+				return f.refuse(seq, overBudget(len(query), err))
+			}
 			buf := m.AllocBody(len(query))
 			copy(buf, query)
 			m.Body, m.Codec = buf, codecForm
@@ -250,6 +253,8 @@ func (f *framer) verdict(path string, pathOK bool) *failure {
 		return malformed(statusNotImplemented, false, "http: JSON-RPC is not available on this endpoint")
 	case h.bad != "":
 		return malformed(statusBadRequest, false, h.bad)
+	case h.metaOver != "":
+		return metaTooLarge(h.metaOver)
 	case h.verb == verbPOST && h.codecHdr < 0 && h.ctypeBad:
 		return malformed(statusUnsupportedMedia, false, "http: unsupported Content-Type")
 	case h.verb == verbPOST && h.codecHdr < 0 && !h.ctypeSeen && h.contentLength > 0:

@@ -67,22 +67,28 @@ func (f *framer) readResponse(m *wire.Message, line []byte) (skip bool, err erro
 	}
 	closeAfter := h.wantsClose()
 	silent := req.silent()
+	store := !silent && h.metaOver == "" // a response over the caps is skipped, then refused
 	var body []byte
 	switch {
 	case status == statusNoContent || status == statusNotModified:
 	case h.chunked || h.contentLength >= 0:
-		body, err = f.readBody(m, !silent)
+		body, err = f.readBody(m, store)
 	default: // the body lasts until the connection closes
 		closeAfter = true
-		body, err = f.readToEOF(m, !silent)
+		body, err = f.readToEOF(m, store)
 	}
+	var skipped *failure // a body that was skipped, the stream in step
 	if err != nil {
 		m.Release()
-		if fl, ok := err.(*failure); ok {
-			f.stop(draining)
-			return false, req.error(fl.err, 0, true)
+		fl, ok := err.(*failure)
+		if !ok {
+			return false, err
 		}
-		return false, err
+		if fl.close {
+			f.stop(draining)
+			return false, req.error(fl.err, fl.code, true)
+		}
+		skipped = fl
 	}
 	if closeAfter {
 		// The peer closes after this response: this side sends no more
@@ -93,6 +99,12 @@ func (f *framer) readResponse(m *wire.Message, line []byte) (skip bool, err erro
 	}
 	if silent {
 		return true, nil // nobody waits for this response
+	}
+	switch {
+	case skipped != nil:
+		return false, req.error(skipped.err, skipped.code, false)
+	case h.metaOver != "":
+		return false, req.error(wrapTooLarge(h.metaOver), wire.CodeTooLarge, false)
 	}
 
 	m.Type, m.Seq = wire.TypeReply, req.seq
