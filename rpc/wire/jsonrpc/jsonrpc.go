@@ -302,11 +302,12 @@ func (f *framer) tooLarge() error {
 // what readValue returns: the value's start, and the error that refuses it.
 // When nothing is stored, the start is the head of p.
 func (f *framer) overBudget(sc *scanner, buf, p []byte, n int, done bool, err error) ([]byte, error) {
+	seen := len(buf) + n
 	if len(buf) == 0 {
 		buf = f.head[:copy(f.head[:], p[:n])]
 	}
 	f.r.Discard(n)
-	return buf, f.skip(sc, len(buf)+n, done, fmt.Errorf("jsonrpc: value over the memory budget: %w", err))
+	return buf, f.skip(sc, seen, done, fmt.Errorf("jsonrpc: value over the memory budget: %w", err))
 }
 
 // skip discards the rest of a value refused with reason (over the limit,
