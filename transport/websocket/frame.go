@@ -44,6 +44,7 @@ func (f *frameFault) Unwrap() error {
 	return nil
 }
 
+// protocolFault is a fault closed with status 1002 (protocol error).
 func protocolFault(format string, args ...any) *frameFault {
 	return &frameFault{code: websocket.StatusProtocolError, reason: fmt.Sprintf(format, args...)}
 }
