@@ -142,10 +142,11 @@ func (x *exchange) classifyRequest(b []byte, o object) record {
 		return invalid(o, `"method" must be a string`)
 	case o.params.ok() && b[o.params.s] != '[' && b[o.params.s] != '{':
 		return invalid(o, `"params" must be an array or an object`)
-	case o.id.ok() && b[o.id.s] == '"' && !utf8.Valid(tok(o.id)):
-		// The id must come back as it came, which would not be JSON.
-		return invalid(o, `"id" is not valid UTF-8`)
 	case o.id.ok() && !validID(b, o.id):
+		if b[o.id.s] == '"' {
+			// The id must come back as it came, which would not be JSON.
+			return invalid(o, `"id" is not valid UTF-8`)
+		}
 		return invalid(o, `"id" must be a string, a number or null`)
 	case o.meta.ok() && !validMeta(b, o.meta):
 		return invalid(o, `"meta" must be an object whose values are strings`)

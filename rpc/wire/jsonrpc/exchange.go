@@ -343,21 +343,26 @@ func (x *exchange) decode(b []byte) int {
 		x.mu.Unlock()
 		return 1
 	case '[':
-		// Count the members before making a record of any: a batch over
-		// the cap gets one answer, whatever it holds.
-		n := countElems(b, i+1)
-		if n > x.maxBatch {
-			detail := fmt.Sprintf("batch of %d members, at most %d", n, x.maxBatch)
-			e := entry{spec: InvalidRequest, code: wire.CodeTooLarge, said: true, detail: detail, id: nullID}
-			return x.answerEntry(e, fmt.Errorf("jsonrpc: %s: %w", detail, wire.ErrTooLarge))
-		}
-		x.recs = slices.Grow(x.recs, n)
 		it := iter{b: b, i: i + 1}
 		answered := 0
-		for {
+		for n := 1; ; n++ {
 			v, ok := it.elem()
 			if !ok {
 				break
+			}
+			if n == min(x.maxBatch, maxKeptRecords)+1 {
+				// A long batch: count the rest of its members before
+				// making a record of another, so that a batch over the
+				// cap gets one answer, whatever it holds, and one within
+				// it room for all its records at once.
+				total := n + it.count()
+				if total > x.maxBatch {
+					x.recs = x.recs[:0]
+					detail := fmt.Sprintf("batch of %d members, at most %d", total, x.maxBatch)
+					e := entry{spec: InvalidRequest, code: wire.CodeTooLarge, said: true, detail: detail, id: nullID}
+					return x.answerEntry(e, fmt.Errorf("jsonrpc: %s: %w", detail, wire.ErrTooLarge))
+				}
+				x.recs = slices.Grow(x.recs, total-len(x.recs))
 			}
 			r := x.classify(b, v)
 			if r.kind == kCall || r.kind == kAnswer {

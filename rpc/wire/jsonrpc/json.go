@@ -389,11 +389,9 @@ func (it *iter) elem() (v span, ok bool) {
 	return v, true
 }
 
-// countElems returns the number of elements of the valid array whose
-// elements start at b[i], just after its opening bracket, without
-// allocating.
-func countElems(b []byte, i int) int {
-	it := iter{b: b, i: i}
+// count returns the number of elements or members after it, without
+// moving it.
+func (it iter) count() int {
 	n := 0
 	for {
 		if _, ok := it.elem(); !ok {
