@@ -219,7 +219,7 @@ func (s *Session) prepare(ctx context.Context, oc *outCall) error {
 	if herr != nil {
 		return StatusOf(herr)
 	}
-	return nil
+	return e.checkMeta(&w.Meta)
 }
 
 // sendNew queues a call (isCall) or push on the session's connection,

@@ -106,6 +106,13 @@ type Config struct {
 	// many peers costs the budget's worth at most. Zero means 256 MiB;
 	// negative means no limit.
 	MemoryBudget int64
+	// MaxMetadataPairs and MaxMetadataBytes cap the metadata of a frame, in
+	// both directions: an incoming frame over either is refused before its
+	// pairs are decoded (a call is answered CodeTooLarge), and a call,
+	// push or reply with more is not sent (CodeTooLarge). Zero means 100
+	// pairs and 64 KiB (wire.DefaultMaxMetadataPairs, ...Bytes).
+	MaxMetadataPairs int
+	MaxMetadataBytes int
 
 	// MaxHandlers caps the handlers running at once in the endpoint, and
 	// MaxQueuedHandlers the calls and pushes waiting for one of those slots.

@@ -73,9 +73,11 @@ func newConn(s *Session, nc net.Conn, br *bufio.Reader, f wire.Format) *conn {
 		established: make(chan struct{}),
 	}
 	c.framer = f.NewFramer(c.br, wire.Options{
-		MaxMessageSize: e.cfg.MaxMessageSize,
-		Budget:         e.budget,
-		Client:         s.dialed,
+		MaxMessageSize:   e.cfg.MaxMessageSize,
+		MaxMetadataPairs: e.cfg.MaxMetadataPairs,
+		MaxMetadataBytes: e.cfg.MaxMetadataBytes,
+		Budget:           e.budget,
+		Client:           s.dialed,
 	})
 	if iw, ok := c.framer.(wire.InterimWriter); ok {
 		iw.SetInterim(c.w.sendRaw)

@@ -74,7 +74,61 @@
 // Config.MaxQueuedHandlers more wait; a session at most
 // MaxSessionHandlers, with MaxSessionQueuedHandlers waiting. A call that
 // finds both full is answered CodeOverloaded at once and a push is dropped,
-// so a flood costs neither memory nor goroutines beyond the caps.
+// so a flood costs neither memory nor goroutines beyond the caps. Once half
+// the endpoint's places are taken, each peer (Config.PeerKey: the remote
+// IP by default) holds at most an equal share of them, so that a peer's
+// flood is refused while the others are served.
+//
+// # Limits
+//
+// The zero Config is meant for a server on the internet. Each limit, its
+// default, and what a peer that passes it gets:
+//
+//	limit                              default          past it
+//	MaxMessageSize (a frame)           4 MiB            CodeTooLarge; the frame's bytes are skipped and the
+//	                                                    connection goes on (over 16 times it: answered,
+//	                                                    then closed)
+//	MaxMetadataPairs, ...Bytes         100, 64 KiB      CodeTooLarge before a pair is decoded; the
+//	                                                    connection goes on
+//	members of a JSON-RPC batch        1000 (jsonrpc.   one error response for the whole batch
+//	                                   Format.MaxBatch)
+//	MemoryBudget                       256 MiB          CodeOverloaded; the frame's bytes are skipped
+//	MaxHandlers, MaxQueuedHandlers     10000, 10000     CodeOverloaded (a push is dropped)
+//	MaxSessionHandlers, ...Queued...   1000, 1000       CodeOverloaded
+//	a peer's share, past half full     (15/16 of them)  CodeOverloaded
+//	                                   / peers connected
+//	MaxConns, MaxConnsPerPeer          10000, 512       closed at accept, after a go-away with
+//	                                                    CodeOverloaded where the format is known
+//	HandshakeTimeout                   10 s             closed (TLS and other handshakes; the first
+//	                                                    bytes when they pick the format)
+//	FirstFrameTimeout                  10 s             closed: no whole frame since the accept
+//	ReadTimeout (a started frame)      30 s             closed
+//	WriteTimeout (a peer not reading)  10 s             closed
+//	IdleTimeout                        none             closed (set it, or use the heartbeat plugin)
+//	log lines a peer can cause         10 a second      held back, then counted ("suppressed") in
+//	                                   for each kind    the next line of the kind
+//
+// The transports add their own: transport/kcp holds at most MaxHalfOpen
+// (128) sessions that have not opened, dropping more unanswered, and
+// transport/websocket checks each client frame's header as it arrives (an
+// unmasked frame closes the connection with 1002, one over its message
+// size with 1009, before the payload is read).
+//
+// The memory the endpoint spends at most:
+//   - per frame: its size as read (at most MaxMessageSize), what its
+//     transfer filters inflate (at most MaxMessageSize more, reserved
+//     before it is inflated: a gzip body declares its size), its decoded
+//     metadata (bounded by the metadata caps) and its argument (what the
+//     codec makes of the body, a small multiple of it);
+//   - per connection: a 32 KiB read buffer, and a write queue of at most
+//     max(MaxMessageSize, 1 MiB);
+//   - per peer: its connections (MaxConnsPerPeer) and its share of the
+//     handler places;
+//   - per endpoint: MemoryBudget for the frames read and not yet done with,
+//     the bodies they inflate and the write queues (each connection may
+//     pass it by one frame, so that a spent budget slows connections down
+//     but stops none), plus 32 KiB for each connection (MaxConns) and the
+//     handlers' own memory.
 //
 // # Hooks
 //

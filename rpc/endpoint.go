@@ -34,6 +34,7 @@ type Endpoint struct {
 	limit        *limiter
 	peers        peerTable    // accepted connections and fair shares, per peer
 	budget       *wire.Budget // the memory frames and their decoded bodies hold; see Config.MemoryBudget
+	metaLimits   wire.MetadataLimits
 	hub          hub
 	peerLogs     logRate    // lines a peer can cause; see logPeer
 	workers      workerPool // the goroutines handlers run on
@@ -73,16 +74,17 @@ func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
 	}
 	cfg.fill()
 	e := &Endpoint{
-		cfg:       cfg,
-		plugins:   ps,
-		codecs:    codec.Standard(),
-		format:    cfg.Format,
-		transport: cfg.Transport,
-		log:       cfg.Logger,
-		limit:     newLimiter(cfg.MaxHandlers, cfg.MaxQueuedHandlers),
-		budget:    wire.NewBudget(cfg.MemoryBudget),
-		listeners: make(map[net.Listener]struct{}),
-		conns:     make(map[*conn]struct{}),
+		cfg:        cfg,
+		plugins:    ps,
+		codecs:     codec.Standard(),
+		format:     cfg.Format,
+		transport:  cfg.Transport,
+		log:        cfg.Logger,
+		limit:      newLimiter(cfg.MaxHandlers, cfg.MaxQueuedHandlers),
+		budget:     wire.NewBudget(cfg.MemoryBudget),
+		metaLimits: wire.Options{MaxMetadataPairs: cfg.MaxMetadataPairs, MaxMetadataBytes: cfg.MaxMetadataBytes}.MetadataLimits(),
+		listeners:  make(map[net.Listener]struct{}),
+		conns:      make(map[*conn]struct{}),
 	}
 	for _, c := range cfg.Codecs {
 		if err := e.codecs.Add(c); err != nil {
@@ -206,6 +208,18 @@ func (e *Endpoint) waitNoConns() <-chan struct{} {
 		e.noConns = make(chan struct{})
 	}
 	return e.noConns
+}
+
+// checkMeta refuses metadata that the peer would refuse (the same caps,
+// when the peer keeps the defaults): a message is not sent with it.
+func (e *Endpoint) checkMeta(md *wire.Metadata) error {
+	if md.Len() == 0 {
+		return nil
+	}
+	if err := e.metaLimits.Check("rpc", md.Len(), md.Size()); err != nil {
+		return WrapStatus(CodeTooLarge, "", err)
+	}
+	return nil
 }
 
 func (e *Endpoint) runAfterDisconnect(s *Session, st *Status) error {

@@ -294,6 +294,14 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 			c.ep.log.Warn("rpc: BeforeWriteReply failed on an error reply", "method", in.w.Method, "err", herr)
 		}
 	}
+	if st == nil {
+		if err := c.ep.checkMeta(&r.Meta); err != nil {
+			st = StatusOf(err)
+			setErrorReply(r, st)
+			r.Meta.Reset()
+			rm.status, rm.body = st, nil
+		}
+	}
 	serr := c.w.send(in, r, false)
 	if serr != nil && CodeOf(serr) != CodeConnClosed && CodeOf(serr) != CodeWriteFailed && !errors.Is(serr, in.Err()) {
 		// The format could not carry this reply (too large, or a body it

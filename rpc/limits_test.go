@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -217,5 +218,35 @@ func TestFairShareBetweenPeers(t *testing.T) {
 	flooders.Wait()
 	if failed > 0 {
 		t.Fatalf("%d of the quiet peer's 100 calls failed while the other peer flooded", failed)
+	}
+}
+
+// TestMetadataCaps: a call with more metadata than the caps is not sent,
+// and a reply with more is answered CodeTooLarge instead; an incoming
+// frame over them is refused by the framer (rpc/wire/wiretest checks
+// that it costs no more than a few times its size).
+func TestMetadataCaps(t *testing.T) {
+	p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
+		must(t, srv.Router().HandleCall("/meta", rpc.CallFunc(func(ctx *rpc.CallCtx, n *int) (int, error) {
+			for i := range *n {
+				ctx.SetReplyMeta(fmt.Sprint("k", i), "v")
+			}
+			return *n, nil
+		})))
+	}})
+	ctx := testCtx(t)
+	var opts []rpc.CallOption
+	for i := range wire.DefaultMaxMetadataPairs + 1 {
+		opts = append(opts, rpc.WithMeta(fmt.Sprint("k", i), "v"))
+	}
+	if err := p.sess.Call(ctx, "/meta", 0, nil, opts...); rpc.CodeOf(err) != rpc.CodeTooLarge {
+		t.Fatalf("a call with %d metadata pairs: %v, want CodeTooLarge", len(opts), err)
+	}
+	var n int
+	if err := p.sess.Call(ctx, "/meta", wire.DefaultMaxMetadataPairs, &n, opts[:10]...); err != nil || n != wire.DefaultMaxMetadataPairs {
+		t.Fatalf("a reply at the cap: %d, %v", n, err)
+	}
+	if err := p.sess.Call(ctx, "/meta", wire.DefaultMaxMetadataPairs+1, &n); rpc.CodeOf(err) != rpc.CodeTooLarge {
+		t.Fatalf("a reply over the cap: %v, want CodeTooLarge", err)
 	}
 }

@@ -120,3 +120,13 @@ func (l MetadataLimits) Check(name string, pairs, size int) error {
 	}
 	return nil
 }
+
+// Size returns the bytes of the keys and values, all pairs together: what
+// [MetadataLimits] caps.
+func (md *Metadata) Size() int {
+	n := 0
+	for _, s := range md.kv {
+		n += len(s)
+	}
+	return n
+}
