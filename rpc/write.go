@@ -38,10 +38,16 @@ type writer struct {
 	noNew   bool  // drainNoNew, set under mu so that no call is queued after a go-away
 	closing bool  // close the connection once the queue is empty
 	room    chan struct{}
-	held    int // bytes of the endpoint's memory budget the queue holds
+	held    int // bytes of the endpoint's memory budget that queued frames hold
+	credit  int // bytes reserved from the budget for frames yet to come
 
 	kick chan struct{} // wakes the flusher goroutine
 }
+
+// writeCredit is how much of the memory budget a queue reserves at a time,
+// so that the frames of a busy connection do not each touch the budget, a
+// counter shared by every connection of the endpoint.
+const writeCredit = 64 << 10
 
 // reserveLocked reserves n bytes just queued from the endpoint's memory
 // budget, and reports false (the caller takes them back off the queue and
@@ -49,18 +55,36 @@ type writer struct {
 // frames: a connection always gets one frame through, so that a spent
 // budget slows every connection down but stops none.
 func (w *writer) reserveLocked(n int, queued bool) bool {
-	if w.c.ep.budget.TryReserve(int64(n)) {
+	if n <= w.credit {
+		w.credit -= n
 		w.held += n
 		return true
 	}
-	return !queued
+	b := w.c.ep.budget
+	if need := n - w.credit; b.TryReserve(int64(max(need, writeCredit))) {
+		w.credit = max(need, writeCredit) - need
+	} else if b.TryReserve(int64(need)) {
+		w.credit = 0
+	} else {
+		return !queued
+	}
+	w.held += n
+	return true
 }
 
-// releaseLocked gives back the budget of n bytes that left the queue.
+// releaseLocked takes back the budget of n bytes that left the queue, as
+// credit for the frames to come; drainedLocked gives the credit back.
 func (w *writer) releaseLocked(n int) {
 	n = min(n, w.held)
 	w.held -= n
-	w.c.ep.budget.Release(int64(n))
+	w.credit += n
+}
+
+// drainedLocked gives the budget back to the endpoint once the queue is
+// empty, so that an idle connection holds none of it.
+func (w *writer) drainedLocked() {
+	w.c.ep.budget.Release(int64(w.credit))
+	w.credit = 0
 }
 
 // queueLimit is how many bytes may wait before senders wait for room.
@@ -228,6 +252,7 @@ func (w *writer) flush() {
 			return
 		}
 	}
+	w.drainedLocked()
 	w.busy = false
 	closing := w.closing
 	w.mu.Unlock()
@@ -255,6 +280,7 @@ func (w *writer) failed(err error) {
 		w.err = err
 	}
 	w.releaseLocked(w.held)
+	w.drainedLocked()
 	if w.room != nil {
 		close(w.room)
 		w.room = nil
