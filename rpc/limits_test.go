@@ -250,3 +250,23 @@ func TestMetadataCaps(t *testing.T) {
 		t.Fatalf("a reply over the cap: %v, want CodeTooLarge", err)
 	}
 }
+
+// TestHugeFrameClaimIsAnsweredAndClosed: a raw call header that claims
+// 2 GiB and is followed by nothing gets its CodeTooLarge answer at once,
+// and the connection is closed: a frame that far over the limit is not
+// waited for. Before, it got neither an answer nor a close.
+func TestHugeFrameClaimIsAnsweredAndClosed(t *testing.T) {
+	p := newPair(t, pairOptions{})
+	c := dialFrom(t, "127.0.0.1", p.addr)
+	c.Write([]byte{0x7f, 0xff, 0xff, 0xff, 1, byte(wire.TypeCall), 0, 'j', 0, 0, 0, 9})
+	c.SetReadDeadline(time.Now().Add(testTimeout))
+	fr := raw.Format{}.NewFramer(bufio.NewReader(c), wire.Options{Client: true})
+	var m wire.Message
+	if err := fr.ReadMessage(&m); err != nil {
+		t.Fatalf("no answer to a 2 GiB claim: %v", err)
+	}
+	if m.Type != wire.TypeReply || m.Seq != 9 || rpc.Code(m.Code) != rpc.CodeTooLarge {
+		t.Fatalf("got %v seq %d code %d, want the reply of seq 9 with CodeTooLarge", m.Type, m.Seq, m.Code)
+	}
+	waitClosedByPeer(t, c)
+}
