@@ -162,8 +162,8 @@ func (s *Session) awaitEstablished(c *conn, stable time.Duration) error {
 		ch := s.changed
 		s.mu.Unlock()
 		if s.cur.Load() != c {
-			if err := c.closeErr; c.isClosed() && err != nil {
-				return WrapStatus(CodeConnClosed, errNotEstablished.Message(), err)
+			if c.isClosed() && c.closeErr != nil { // closeErr is set before closed is
+				return WrapStatus(CodeConnClosed, errNotEstablished.Message(), c.closeErr)
 			}
 			return errNotEstablished
 		}
