@@ -155,7 +155,7 @@ func Open(cfg Config) (*File, error) {
 	if err == nil && existed && f.maxBytes > 0 && f.backups > 0 {
 		// Creating the file proved the directory writable; an existing
 		// file did not, and rotation renames in it.
-		err = probeDir(filepath.Dir(f.path))
+		err = probeDir(f.path)
 	}
 	if err != nil {
 		fd.Close()
@@ -179,13 +179,14 @@ func (f *File) openFile() (*os.File, error) {
 	return os.OpenFile(f.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, f.perm)
 }
 
-// probeDir reports whether files can be created (and so renamed) in dir, by
-// creating and removing a file there. It is the only test that holds for
-// every user, root included, and for ACLs and read-only mounts.
-func probeDir(dir string) error {
-	p, err := os.CreateTemp(dir, ".rotate-probe-*")
+// probeDir reports whether files can be created (and so renamed) in the
+// directory of path, by creating and removing a file there. It is the one
+// test that holds for every user, root included, and for ACLs and
+// read-only mounts.
+func probeDir(path string) error {
+	p, err := os.CreateTemp(filepath.Dir(path), ".rotate-probe-*")
 	if err != nil {
-		return fmt.Errorf("directory %s does not allow rotation: %w", dir, err)
+		return fmt.Errorf("cannot rotate %s in its directory: %w", path, err)
 	}
 	name := p.Name()
 	p.Close()
