@@ -127,6 +127,7 @@ func (fl *follower) close() {
 	fl.signal()
 }
 
+// signal wakes Follow if it is not already due to wake.
 func (fl *follower) signal() {
 	select {
 	case fl.wake <- struct{}{}:

@@ -31,6 +31,7 @@ func open(t testing.TB, cfg Config) *File {
 }
 
 // write writes each string to f as one Write and fails the test on error.
+// Call it only from the test's goroutine.
 func write(t testing.TB, f *File, ss ...string) {
 	t.Helper()
 	for _, s := range ss {
