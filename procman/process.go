@@ -478,7 +478,7 @@ func (p *process) snapshot() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.info = ProcessInfo{
-		Name: p.name, Group: p.prog.Group, FullName: p.full,
+		Name: p.name, Group: p.prog.Group, FullName: p.full, Program: p.prog.Name,
 		State: p.state, Pid: p.pid, Start: p.started, Stop: p.stopped,
 		ExitStatus: p.exitStatus, SpawnErr: p.spawnErr,
 		StdoutLog: p.prog.Stdout.File, StderrLog: p.prog.Stderr.File,

@@ -87,8 +87,8 @@ type Event struct {
 // supervisord's getProcessInfo returns.
 type ProcessInfo struct {
 	// Name is the process's name and Group its group; FullName is
-	// "group:name".
-	Name, Group, FullName string
+	// "group:name". Program is the name of its program.
+	Name, Group, FullName, Program string
 	// State is its state, Pid its pid while it runs (else 0).
 	State State
 	Pid   int
