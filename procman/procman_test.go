@@ -73,13 +73,13 @@ func newSup(t *testing.T) (*procman.Supervisor, *events) {
 // helper returns a program that runs the test binary in a helper mode.
 func helper(name, mode string) procman.Program {
 	return procman.Program{
-		Name:      name,
-		Command:   os.Args[0],
-		Env:       helperEnvFor(mode),
-		AutoStart: true,
+		Name:        name,
+		Command:     os.Args[0],
+		Env:         helperEnvFor(mode),
+		AutoStart:   true,
 		StartPeriod: 200 * time.Millisecond,
-		StopWait:  5 * time.Second,
-		Backoff:   procman.Backoff{Min: 10 * time.Millisecond, Linear: true},
+		StopWait:    5 * time.Second,
+		Backoff:     procman.Backoff{Min: 10 * time.Millisecond, Linear: true},
 	}
 }
 

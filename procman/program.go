@@ -167,7 +167,7 @@ var ErrConfig = errors.New("procman: bad program")
 
 // Defaults of the Program and Backoff fields whose zero value means one.
 const (
-	DefaultStartPeriod    = time.Second
+	DefaultStartPeriod  = time.Second
 	DefaultStartRetries = 3
 	DefaultStopWait     = 10 * time.Second
 	DefaultLogMaxBytes  = 50 << 20

@@ -264,4 +264,3 @@ func (d *daemon) shutdown() int {
 	}
 	return exitOK
 }
-

@@ -607,7 +607,7 @@ func (h *handler) getAllConfigInfo(context.Context) ([]map[string]any, error) {
 			}
 			out = append(out, map[string]any{
 				"name": name, "group": group, "inuse": inuse, "autostart": p.AutoStart,
-				"command": strings.Join(append([]string{p.Command}, p.Args...), " "),
+				"command":      strings.Join(append([]string{p.Command}, p.Args...), " "),
 				"process_prio": p.Priority, "group_prio": p.Priority,
 				"startsecs": int(p.StartPeriod / time.Second), "startretries": p.StartRetries,
 				"stopsignal": int(p.StopSignal), "stopwaitsecs": int(p.StopWait / time.Second),
@@ -654,4 +654,3 @@ func (h *handler) tailLogOf(stream procman.Stream) func(context.Context, string,
 		return []any{string(b), int(min(next, 1<<31-1)), overflow}, nil
 	}
 }
-
