@@ -142,7 +142,7 @@ var malformed = []struct{ name, in string }{
 	{"illegal character", call("<value>\x01</value>")},
 	{"invalid UTF-8", call("<value>\xff</value>")},
 	{"unsupported charset", "<?xml version='1.0' encoding='utf-16'?><methodCall><methodName>a</methodName></methodCall>"},
-	{"too deep", call(strings.Repeat("<value><array><data>", 200) + strings.Repeat("</data></array></value>", 200))},
+	{"too deep", call(strings.Repeat("<value><array><data>", 129) + strings.Repeat("</data></array></value>", 129))},
 }
 
 func TestUnmarshalCallMalformed(t *testing.T) {
