@@ -60,10 +60,8 @@ func Decode(src, dst any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("xmlrpc: Decode needs a non-nil pointer, not %T", dst)
 	}
-	if err := decodeValue(src, rv.Elem(), 0); err != nil {
-		return err
-	}
-	return nil
+	var d decoder
+	return d.value(src, rv.Elem(), 0)
 }
 
 // DecodeError is the error of [Decode] when a value does not fit its
@@ -113,7 +111,12 @@ func at(err error, elem string) error {
 	return err
 }
 
-func decodeValue(src any, dst reflect.Value, depth int) error {
+// decoder stores parsed values in Go values.
+type decoder struct {
+	fields fieldCache
+}
+
+func (d *decoder) value(src any, dst reflect.Value, depth int) error {
 	if depth > maxDepth {
 		return mismatch(src, dst, "nested too deeply")
 	}
@@ -141,7 +144,7 @@ func decodeValue(src any, dst reflect.Value, depth int) error {
 		if dst.IsNil() {
 			dst.Set(reflect.New(dst.Type().Elem()))
 		}
-		return decodeValue(src, dst.Elem(), depth+1)
+		return d.value(src, dst.Elem(), depth+1)
 	}
 	switch s := src.(type) {
 	case int:
@@ -196,9 +199,9 @@ func decodeValue(src any, dst reflect.Value, depth int) error {
 	case time.Time:
 		// A time.Time dst is assignable, handled above.
 	case []any:
-		return decodeArray(s, dst, depth)
+		return d.array(s, dst, depth)
 	case map[string]any:
-		return decodeStruct(s, dst, depth)
+		return d.structure(s, dst, depth)
 	}
 	return mismatch(src, dst, "")
 }
@@ -207,12 +210,12 @@ func isBytes(t reflect.Type) bool {
 	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8
 }
 
-func decodeArray(src []any, dst reflect.Value, depth int) error {
+func (d *decoder) array(src []any, dst reflect.Value, depth int) error {
 	switch dst.Kind() {
 	case reflect.Slice:
 		s := reflect.MakeSlice(dst.Type(), len(src), len(src))
 		for i, el := range src {
-			if err := decodeValue(el, s.Index(i), depth+1); err != nil {
+			if err := d.value(el, s.Index(i), depth+1); err != nil {
 				return at(err, "["+strconv.Itoa(i)+"]")
 			}
 		}
@@ -224,7 +227,7 @@ func decodeArray(src []any, dst reflect.Value, depth int) error {
 				dst.Index(i).SetZero()
 				continue
 			}
-			if err := decodeValue(src[i], dst.Index(i), depth+1); err != nil {
+			if err := d.value(src[i], dst.Index(i), depth+1); err != nil {
 				return at(err, "["+strconv.Itoa(i)+"]")
 			}
 		}
@@ -233,7 +236,7 @@ func decodeArray(src []any, dst reflect.Value, depth int) error {
 	return mismatch(src, dst, "")
 }
 
-func decodeStruct(src map[string]any, dst reflect.Value, depth int) error {
+func (d *decoder) structure(src map[string]any, dst reflect.Value, depth int) error {
 	switch dst.Kind() {
 	case reflect.Map:
 		t := dst.Type()
@@ -245,14 +248,14 @@ func decodeStruct(src map[string]any, dst reflect.Value, depth int) error {
 		}
 		for _, k := range sortedKeys(src) {
 			el := reflect.New(t.Elem()).Elem()
-			if err := decodeValue(src[k], el, depth+1); err != nil {
+			if err := d.value(src[k], el, depth+1); err != nil {
 				return at(err, k)
 			}
 			dst.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), el)
 		}
 		return nil
 	case reflect.Struct:
-		for _, f := range structFields(dst.Type()) {
+		for _, f := range d.fields.get(dst.Type()) {
 			v, ok := src[f.name]
 			if !ok {
 				if v, ok = lookupFold(src, f.name); !ok {
@@ -263,7 +266,7 @@ func decodeStruct(src map[string]any, dst reflect.Value, depth int) error {
 			if !ok {
 				continue
 			}
-			if err := decodeValue(v, fv, depth+1); err != nil {
+			if err := d.value(v, fv, depth+1); err != nil {
 				return at(err, f.name)
 			}
 		}

@@ -69,8 +69,9 @@ func appendCall(dst []byte, method string, params []any) ([]byte, error) {
 
 // encoder appends <value> elements to buf.
 type encoder struct {
-	buf   []byte
-	depth int
+	buf    []byte
+	depth  int
+	fields fieldCache
 }
 
 // value appends v as a <value> element. The common types of the parser's
@@ -251,7 +252,7 @@ func (e *encoder) goStruct(v reflect.Value) error {
 		return err
 	}
 	e.buf = append(e.buf, "<value><struct>"...)
-	for _, f := range structFields(v.Type()) {
+	for _, f := range e.fields.get(v.Type()) {
 		fv, ok := fieldByIndex(v, f.index, false)
 		if !ok || f.omitEmpty && fv.IsZero() {
 			continue

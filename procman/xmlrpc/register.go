@@ -60,11 +60,12 @@ func reflectHandler(fn any) (HandlerFunc, error) {
 		if len(params) < fixed || !variadic && len(params) > fixed {
 			return nil, NewFault(FaultIncorrectParameters)
 		}
+		var d decoder
 		args := make([]reflect.Value, ft.NumIn())
 		args[0] = reflect.ValueOf(&ctx).Elem()
 		for i := range fixed {
 			a := reflect.New(ft.In(i + 1)).Elem()
-			if err := decodeValue(params[i], a, 0); err != nil {
+			if err := d.value(params[i], a, 0); err != nil {
 				return nil, paramFault(i, err)
 			}
 			args[i+1] = a
@@ -73,7 +74,7 @@ func reflectHandler(fn any) (HandlerFunc, error) {
 		if variadic {
 			rest := reflect.MakeSlice(ft.In(fixed+1), len(params)-fixed, len(params)-fixed)
 			for i := range rest.Len() {
-				if err := decodeValue(params[fixed+i], rest.Index(i), 0); err != nil {
+				if err := d.value(params[fixed+i], rest.Index(i), 0); err != nil {
 					return nil, paramFault(fixed+i, err)
 				}
 			}

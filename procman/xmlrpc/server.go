@@ -53,8 +53,9 @@ type HandlerFunc func(ctx context.Context, params []any) (any, error)
 // gives: the *[Fault] in the error's chain, or [FaultFailed] with the
 // error's text), when it panics ([FaultFailed]; the panic and its stack
 // are logged), or when its result cannot be marshalled ([FaultFailed]).
-// A request that carries no call is answered with an HTTP error, as
-// supervisord does, and no method runs:
+// A request that carries no call is answered with an HTTP error and a
+// plain-text reason, and no method runs (supervisord answers 400 to all of
+// these; Python clients raise ProtocolError for any of them):
 //
 //   - 405 Method Not Allowed when the request is not a POST;
 //   - 415 Unsupported Media Type when its Content-Type is set and is not
@@ -218,9 +219,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 	if limit <= 0 {
 		limit = DefaultMaxBodyBytes
 	}
-	tooLarge := fmt.Errorf("xmlrpc: the body of a call is limited to %d bytes", limit)
+	tooLarge := func() error { return fmt.Errorf("xmlrpc: the body of a call is limited to %d bytes", limit) }
 	if r.ContentLength > limit {
-		return nil, http.StatusRequestEntityTooLarge, tooLarge
+		return nil, http.StatusRequestEntityTooLarge, tooLarge()
 	}
 	// MaxBytesReader also tells the server to close the connection
 	// rather than read the rest of an oversized body.
@@ -242,7 +243,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 		return nil, badBodyStatus(err), fmt.Errorf("xmlrpc: reading the body: %w", err)
 	}
 	if int64(len(data)) > limit {
-		return nil, http.StatusRequestEntityTooLarge, tooLarge
+		return nil, http.StatusRequestEntityTooLarge, tooLarge()
 	}
 	return data, 0, nil
 }

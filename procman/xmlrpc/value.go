@@ -71,6 +71,23 @@ type field struct {
 	omitEmpty bool
 }
 
+// fieldCache holds the fields of the struct types met by one marshal or
+// decode, so that a slice of structs pays for reflection once. It lives as
+// long as the call: the package keeps no state between calls.
+type fieldCache map[reflect.Type][]field
+
+func (c *fieldCache) get(t reflect.Type) []field {
+	if fields, ok := (*c)[t]; ok {
+		return fields
+	}
+	if *c == nil {
+		*c = make(fieldCache)
+	}
+	fields := structFields(t)
+	(*c)[t] = fields
+	return fields
+}
+
 // structFields returns the fields of the struct type t that map to
 // members, in declaration order. A field's member name is its `xmlrpc`
 // tag's name, or else the field's name; the tag "-" leaves it out and the
