@@ -32,7 +32,8 @@ type Error struct {
 	// Section is the section's name without brackets ("program:web"), and
 	// Key the key, lower case; either is empty when the fault has none.
 	Section, Key string
-	// Msg says what is wrong.
+	// Msg says what is wrong; it ends with the text of Err, where that
+	// says more.
 	Msg string
 	// Err is the underlying error, or nil.
 	Err error
@@ -59,10 +60,6 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, "%s: ", e.Key)
 	}
 	b.WriteString(e.Msg)
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
 	return b.String()
 }
 
@@ -83,9 +80,10 @@ func errorAt(p pos, section, key, format string, args ...any) *Error {
 	return &Error{File: p.file, Line: p.line, Section: section, Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
-// wrapAt is errorAt with an underlying error.
+// wrapAt is errorAt with an underlying error, whose text ends the message.
 func wrapAt(p pos, section, key string, err error, format string, args ...any) *Error {
 	e := errorAt(p, section, key, format, args...)
+	e.Msg += ": " + err.Error()
 	e.Err = err
 	return e
 }

@@ -86,7 +86,7 @@ const maxIncludeDepth = 32
 func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: "cannot read the file", Err: err}
+		return nil, wrapAt(pos{file: path}, "", "", err, "cannot read the file")
 	}
 	return Parse(path, bytes.NewReader(data), nil)
 }
@@ -104,7 +104,7 @@ func Parse(name string, r io.Reader, opts *Options) (*File, error) {
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, &Error{File: name, Msg: "cannot read the file", Err: err}
+		return nil, wrapAt(pos{file: name}, "", "", err, "cannot read the file")
 	}
 	p := newParser(name, o)
 	if err := p.readFile(name, p.opts.Dir, string(data), nil); err != nil {

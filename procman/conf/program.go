@@ -165,10 +165,6 @@ func (p *parser) group(g *section, programs map[string]*section, members map[*se
 		prog = strings.TrimFunc(prog, isSpace)
 		s := programs[prog]
 		if s == nil {
-			if p.ini.byName["fcgi-program:"+prog] != nil {
-				return Group{}, &Error{File: v.pos.file, Line: v.pos.line, Section: g.name, Key: "programs",
-					Msg: fmt.Sprintf("%s is an [fcgi-program:x], which procman does not support", prog), Err: errors.ErrUnsupported}
-			}
 			return Group{}, errorAt(v.pos, g.name, "programs", "there is no [program:%s]", prog)
 		}
 		if m, ok := members[s]; ok {
@@ -284,7 +280,10 @@ func (p *parser) process(r reader, program, group string, d *Supervisord, first 
 	if err != nil {
 		return pr, errorAt(v.pos, s.name, "command", "%v", err)
 	}
-	pr.Command, pr.Args = words[0], words[1:]
+	pr.Command = words[0]
+	if len(words) > 1 {
+		pr.Args = words[1:]
+	}
 
 	steps := []func() error{
 		func() (err error) { pr.Priority, err = get(r, "priority", 999, parseInt); return },
@@ -440,8 +439,11 @@ func (p *parser) log(r reader, stream, name string, d *Supervisord, first bool) 
 	if syslog {
 		warnAt(stream+"_syslog", "procman does not send output to syslog; the key is ignored")
 	}
-	if capture > 0 || events {
-		warnAt(stream+"_events_enabled", "capture mode and output events only serve event listeners, which procman does not run; ignored")
+	switch {
+	case events:
+		warnAt(stream+"_events_enabled", "output events only serve event listeners, which procman does not run; ignored")
+	case capture > 0:
+		warnAt(stream+"_capture_maxbytes", "capture mode only serves event listeners, which procman does not run; ignored")
 	}
 	l.MaxBytes, l.Backups = maxBytes, backups
 	if l.MaxBytes <= 0 {
