@@ -40,7 +40,7 @@ func defaultProgram() procman.Program {
 		AutoStart:    true,
 		AutoRestart:  procman.RestartUnexpected,
 		ExitCodes:    []int{0},
-		StartPeriod:    time.Second,
+		StartPeriod:  time.Second,
 		StartRetries: 3,
 		Backoff:      procman.Backoff{Linear: true},
 		StopSignal:   syscall.SIGTERM,
