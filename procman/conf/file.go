@@ -287,7 +287,7 @@ func (s subFS) glob(pattern string) ([]string, error) {
 	}
 	if path.IsAbs(pattern) {
 		for i, n := range names {
-			names[i] = "/" + n
+			names[i] = path.Join("/", n)
 		}
 	}
 	return unhidden(pattern, names, "/"), nil
