@@ -103,6 +103,18 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// A small file cannot expand to gigabytes.
+func TestExpansionLimits(t *testing.T) {
+	_, err := parse(t, "[program:p]\ncommand=x %(process_num)9999d"+strings.Repeat("%(process_num)9999d", 13))
+	if want := "conf: t.conf:2: [program:p] command: the value expands to more than 128 KiB"; err == nil || err.Error() != want {
+		t.Errorf("a long value:\ngot  %v\nwant %s", err, want)
+	}
+	_, err = parse(t, "[program:p]\nnumprocs=4096\nprocess_name=%(process_num)d\ncommand=x "+strings.Repeat("%(process_num)999d", 10))
+	if want := "conf: t.conf:4: [program:p] command: the configuration expands to more than 32 MiB"; err == nil || err.Error() != want {
+		t.Errorf("many processes:\ngot  %v\nwant %s", err, want)
+	}
+}
+
 func TestErrorUnsupported(t *testing.T) {
 	for _, text := range []string{"[eventlistener:x]\ncommand=x", "[fcgi-program:x]\ncommand=x"} {
 		_, err := parse(t, text)

@@ -44,6 +44,10 @@ func (s *scope) names() []string {
 	return append(names, "ENV_x")
 }
 
+// maxValueBytes caps what one value expands to: as much as Linux takes
+// for one argument or environment entry of a process.
+const maxValueBytes = 128 << 10
+
 // expand does what Python's s % mapping does, as supervisord uses it:
 // "%(name)s" is replaced with the value of name, "%%" with "%". A
 // directive may have flags ("-+ #0"), a width, a precision and a length
@@ -95,6 +99,9 @@ func expand(s string, sc *scope) (string, error) {
 			return "", fmt.Errorf("%%(%s)%c: %w", name, d.conv, err)
 		}
 		b.WriteString(out)
+		if b.Len() > maxValueBytes {
+			return "", fmt.Errorf("the value expands to more than %d KiB", maxValueBytes>>10)
+		}
 	}
 	return b.String(), nil
 }

@@ -123,6 +123,7 @@ type parser struct {
 	env      map[string]string // the Environ, by key
 	envScope *scope            // ENV_ names; later [supervisord] environment too
 	host     string
+	expanded int // the bytes of values expanded so far, for maxExpandedBytes
 }
 
 func newParser(name string, o Options) *parser {

@@ -462,12 +462,17 @@ func mergeEnv(base, over []string) []string {
 		return nil
 	}
 	env := slices.Clone(base)
+	index := make(map[string]int, len(env))
+	for i, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		index[k] = i
+	}
 	for _, kv := range over {
 		k, _, _ := strings.Cut(kv, "=")
-		i := slices.IndexFunc(env, func(e string) bool { return strings.HasPrefix(e, k+"=") })
-		if i >= 0 {
+		if i, ok := index[k]; ok {
 			env[i] = kv
 		} else {
+			index[k] = len(env)
 			env = append(env, kv)
 		}
 	}

@@ -117,6 +117,11 @@ func supervisordKeys() []string {
 		"strip_ansi", "environment", "identifier"}
 }
 
+// maxExpandedBytes caps what all the values of a configuration expand to,
+// numprocs times for a program's, so that a small file cannot take
+// gigabytes.
+const maxExpandedBytes = 32 << 20
+
 // reader reads the keys of one section, expanded in a scope.
 type reader struct {
 	p  *parser
@@ -139,6 +144,9 @@ func (r reader) value(key string) (string, *value, error) {
 	s, err := expand(v.text, r.sc.with(map[string]any{"here": v.here}))
 	if err != nil {
 		return "", v, errorAt(v.pos, r.s.name, key, "%v", err)
+	}
+	if r.p.expanded += len(s); r.p.expanded > maxExpandedBytes {
+		return "", v, errorAt(v.pos, r.s.name, key, "the configuration expands to more than %d MiB", maxExpandedBytes>>20)
 	}
 	return s, v, nil
 }
