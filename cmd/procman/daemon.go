@@ -68,9 +68,15 @@ func runDaemon(args []string) int {
 		return detach(args)
 	}
 	d, err := newDaemon(path, cf, *nodaemon || cf.Supervisord.Nodaemon)
+	if err == nil {
+		err = d.start()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		ready(err)
+		if d != nil {
+			d.shutdown()
+		}
 		return exitFailed
 	}
 	return d.run()
@@ -190,13 +196,21 @@ func (d *daemon) askRestart() {
 	}
 }
 
-// run starts the programs and serves until asked to end.
+// start adds the programs, starting those with autostart in priority
+// order. A program that cannot be added (a log file that cannot be
+// opened) fails the start, as a bad configuration does.
+func (d *daemon) start() error {
+	d.log.Info("procman: started", "pid", os.Getpid(), "config", d.path)
+	if _, err := d.sup.Update(context.Background(), d.cf.Programs); err != nil {
+		d.log.Error("procman: cannot add the programs", "err", err)
+		return err
+	}
+	return nil
+}
+
+// run serves until asked to end.
 func (d *daemon) run() int {
 	ctx := context.Background()
-	d.log.Info("procman: started", "pid", os.Getpid(), "config", d.path)
-	if _, err := d.sup.Update(ctx, d.cf.Programs); err != nil {
-		d.log.Error("procman: starting the programs", "err", err)
-	}
 	ready(nil)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
