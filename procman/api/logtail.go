@@ -83,7 +83,8 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request, head []byte, fo
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fw := flusher{w}
-	fw.Write(head)
+	fw.Write(head) // flushes: the answer is chunked, as supervisorctl's tail -f wants, however short the head
+
 	if err := follow(r.Context(), fw); err != nil && !errors.Is(err, context.Canceled) && h.cfg.Logger != nil {
 		h.cfg.Logger.Debug("api: logtail ended", "path", r.URL.Path, "err", err)
 	}
