@@ -384,3 +384,51 @@ func TestSlowSubscriberDoesNotBlock(t *testing.T) {
 	must(t, s.Add(p))
 	ev.waitState(t, "crash:crash", fatal)
 }
+
+// TestStopInEveryState: a stop during STARTING goes through STOPPING to
+// STOPPED; one during BACKOFF goes to STOPPED at once and ends the
+// retries; one of an EXITED process waiting to be restarted cancels the
+// restart.
+func TestStopInEveryState(t *testing.T) {
+	s, ev := newSup(t)
+	ctx := testCtx(t)
+
+	starting := helper("starting", "sleep")
+	starting.StartPeriod = time.Hour // it stays STARTING
+	must(t, s.Add(starting))
+	ev.waitState(t, "starting:starting", procman.StateStarting)
+	must(t, s.Stop(ctx, "starting", true))
+	got := ev.waitState(t, "starting:starting", stopped)
+	wantStates(t, got, procman.StateStarting, stopping, stopped)
+
+	crash := helper("backoff", "exit 1")
+	crash.StartPeriod = time.Hour
+	crash.StartRetries = 100
+	crash.Backoff = procman.Backoff{Min: time.Hour, Linear: true} // it waits in BACKOFF
+	must(t, s.Add(crash))
+	ev.waitState(t, "backoff:backoff", backoff)
+	must(t, s.Stop(ctx, "backoff", true))
+	got = ev.waitState(t, "backoff:backoff", stopped)
+	wantStates(t, got, procman.StateStarting, backoff, stopped)
+
+	loop := helper("exited", "exit-after 300ms 1")
+	loop.AutoRestart = procman.RestartAlways
+	loop.Backoff = procman.Backoff{Min: time.Hour, ResetAfter: time.Hour} // the second restart waits
+	must(t, s.Add(loop))
+	ev.waitFor(t, "the second exit", func() bool {
+		n := 0
+		for _, st := range ev.states("exited:exited") {
+			if st == exited {
+				n++
+			}
+		}
+		return n == 2
+	})
+	must(t, s.Stop(ctx, "exited", true))
+	if i, _ := s.Info("exited"); i.State != exited {
+		t.Fatalf("state %v after the stop of a process waiting to restart", i.State)
+	}
+	if err := s.Stop(ctx, "exited", true); !errors.Is(err, procman.ErrNotRunning) {
+		t.Fatalf("a second stop: %v", err)
+	}
+}
