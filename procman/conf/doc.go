@@ -62,7 +62,9 @@
 // expand %(process_num) itself in the command, environment, directory and
 // log files, which differ from process to process; hence one Program each.
 // Process names must be unique across the file, which supervisord asks
-// only within a group.
+// only within a group. File.Programs are in the order supervisord starts
+// its groups (by the group's priority, then its name) and, within a group,
+// by priority, then name.
 //
 // The keys of [program:x] map onto procman.Program as follows; where
 // supervisord's zero means "at once" or "none" and procman's zero means
@@ -75,8 +77,10 @@
 //	numprocs, numprocs_start one Program per process (numprocs 0 to 4096)
 //	priority                 Priority, default 999
 //	autostart                AutoStart, default true
-//	startsecs                StartPeriod, default 1 s; 0 is RUNNING at once
-//	startretries             StartRetries, default 3; 0 is FATAL at once
+//	startsecs                StartPeriod, default 1 s; 0 (RUNNING at once)
+//	                         is -1
+//	startretries             StartRetries, default 3; 0 (FATAL at the first
+//	                         failed start) is -1
 //	autorestart              AutoRestart: true, false, unexpected (default)
 //	exitcodes                ExitCodes, default 0; empty means none expected
 //	stopsignal               StopSignal: a name (TERM, sigterm) or number
@@ -90,8 +94,8 @@
 //	                         childlogdir named
 //	                         NAME-stdout---IDENTIFIER-auto.log
 //	stdout_logfile_maxbytes  Stdout.MaxBytes: 50MB, 1KB, 1GB or bytes;
-//	                         default 50MB; 0 is never rotated
-//	stdout_logfile_backups   Stdout.Backups, default 10; 0 is none kept
+//	                         default 50MB; 0 (never rotated) is -1
+//	stdout_logfile_backups   Stdout.Backups, default 10; 0 (none kept) is -1
 //	stderr_*                 the same, into Stderr
 //	environment              Env: KEY="val",KEY2=val2, under the
 //	                         [supervisord] environment; see below
@@ -115,7 +119,9 @@
 //	backoff_max         Backoff.Max, the same
 //	backoff_reset       Backoff.ResetAfter, the same
 //	backoff_multiplier  Backoff.Multiplier, from 1
-//	backoff_jitter      Backoff.Jitter, from 0 (none) to 1
+//	backoff_jitter      Backoff.Jitter, from 0 (none: -1) to 1
+//
+// A backoff key left out, or a duration of 0, leaves procman's default.
 //
 // The environment value is lexed as supervisord lexes it (Python's
 // non-POSIX shlex): an unquoted value holds letters, digits and
@@ -124,11 +130,12 @@
 // as their separator, so that "A=a b" sets A to "a"; procman asks for a
 // ',' and refuses the rest.
 //
-// A [group:x] section's programs= puts those programs in group x (Program
-// .Group); its priority= is kept in [Group] but has no effect on the
-// order, as procman orders programs by their own priority only.
-// supervisord runs a program named in two groups once in each; procman
-// refuses it.
+// A [group:x] section's programs= puts the processes of those programs in
+// group x, their Group; its priority= is kept in [Group], and orders
+// File.Programs, but
+// procman itself orders programs by their own priority only. supervisord
+// runs a program named in two groups once in each; procman refuses it, and
+// a [group:x] whose name is that of a program not in it.
 //
 // # Other sections
 //
@@ -147,7 +154,16 @@
 //
 // Unlike supervisord, procman looks nothing up while it parses: it does not
 // check that users exist, or that the directories of log files do.
-// A file without [supervisord] is accepted, with its defaults.
+// A file without [supervisord] is accepted, with its defaults. A key of
+// [DEFAULT] that no section has is an error.
 //
-// See the Example for a small configuration parsed from a string.
+// # Limits
+//
+// numprocs is at most 4096; includes nest at most 32 files deep; a value
+// expands to at most 128 KiB, and all the values of a configuration (a
+// program's once per process) to at most 32 MiB, so that a small file
+// cannot take gigabytes.
+//
+// See the Examples for a small configuration parsed from a string, and an
+// error.
 package conf

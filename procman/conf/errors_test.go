@@ -79,6 +79,7 @@ func TestErrors(t *testing.T) {
 		{"[group:g h]\nprograms=a", `conf: t.conf:1: [group:g h]: bad group name: "g h" has a space, tab, line break, ':' or '/' in it`},
 		{"[group:g1]\nprograms=a\n[group:g2]\nprograms=a\n[program:a]\ncommand=a",
 			`conf: t.conf:4: [group:g2] programs: a is already in [group:g1]; supervisord would run it once in each group, procman runs a program in one group only`},
+		{"[group:g]\n[group: g]\n", `conf: t.conf:2: [group: g]: the group g is also [group:g]`},
 		{"[group:a]\nprograms=b\n[program:a]\ncommand=a\n[program:b]\ncommand=b",
 			`conf: t.conf:1: [group:a]: the group has the name of [program:a], which is not in it; the two groups would clash`},
 		{"[program:a]\ncommand=a\nprocess_name=x\n[program:b]\ncommand=b\nprocess_name=x",

@@ -50,13 +50,19 @@ type member struct {
 // supervisord's order, and Groups.
 func (p *parser) programs(programs map[string]*section, groups []*section, d *Supervisord) ([]procman.Program, []Group, error) {
 	members := make(map[*section]member)
-	var out []Group
+	var (
+		out     []Group
+		inGroup [][]*section // the program sections of each of out, in order
+	)
 	for _, g := range groups {
-		grp, err := p.group(g, programs, members)
+		grp, secs, err := p.group(g, programs, members)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, grp)
+		if i := slices.IndexFunc(out, func(o Group) bool { return o.Name == grp.Name }); i >= 0 {
+			return nil, nil, errorAt(g.pos, g.name, "", "the group %s is also [%s]", grp.Name, groups[i].name)
+		}
+		out, inGroup = append(out, grp), append(inGroup, secs)
 	}
 	type built struct {
 		sec      *section
@@ -65,6 +71,7 @@ func (p *parser) programs(programs map[string]*section, groups []*section, d *Su
 		procs    []procman.Program
 	}
 	var all []built
+	procsOf := make(map[*section][]procman.Program)
 	byName := make(map[string]*section)
 	for _, s := range p.ini.sections {
 		name, ok := strings.CutPrefix(s.name, "program:")
@@ -86,6 +93,7 @@ func (p *parser) programs(programs map[string]*section, groups []*section, d *Su
 			}
 			byName[pr.Name] = s
 		}
+		procsOf[s] = procs
 		b := built{sec: s, group: m.group, procs: procs}
 		if !in {
 			b.group = strings.TrimFunc(name, isSpace)
@@ -100,11 +108,9 @@ func (p *parser) programs(programs map[string]*section, groups []*section, d *Su
 		all = append(all, b)
 	}
 	for i := range out {
-		for _, b := range all {
-			if b.group == out[i].Name && members[b.sec].section != nil {
-				for _, pr := range b.procs {
-					out[i].Programs = append(out[i].Programs, pr.Name)
-				}
+		for _, sec := range inGroup[i] {
+			for _, pr := range procsOf[sec] {
+				out[i].Programs = append(out[i].Programs, pr.Name)
 			}
 		}
 	}
@@ -139,41 +145,44 @@ func groupPriority(groups []Group, name string) int {
 	return 999
 }
 
-// group reads a [group:x] section and records its programs in members.
-func (p *parser) group(g *section, programs map[string]*section, members map[*section]member) (Group, error) {
+// group reads a [group:x] section, records its programs in members, and
+// returns their sections in the order of its programs= list.
+func (p *parser) group(g *section, programs map[string]*section, members map[*section]member) (Group, []*section, error) {
 	if err := p.checkKeys(g, kindKeys("group")); err != nil {
-		return Group{}, err
+		return Group{}, nil, err
 	}
 	name, err := checkName(strings.TrimPrefix(g.name, "group:"))
 	if err != nil {
-		return Group{}, errorAt(g.pos, g.name, "", "bad group name: %v", err)
+		return Group{}, nil, errorAt(g.pos, g.name, "", "bad group name: %v", err)
 	}
 	r := p.reader(g)
 	grp := Group{Name: name}
 	if grp.Priority, err = get(r, "priority", 999, parseInt); err != nil {
-		return Group{}, err
+		return Group{}, nil, err
 	}
 	list, v, err := r.value("programs")
 	if err != nil {
-		return Group{}, err
+		return Group{}, nil, err
 	}
 	if list == "" {
 		p.warn(g.pos, g.name, "programs", "the group has no programs")
-		return grp, nil
+		return grp, nil, nil
 	}
+	var secs []*section
 	for _, prog := range strings.Split(list, ",") {
 		prog = strings.TrimFunc(prog, isSpace)
 		s := programs[prog]
 		if s == nil {
-			return Group{}, errorAt(v.pos, g.name, "programs", "there is no [program:%s]", prog)
+			return Group{}, nil, errorAt(v.pos, g.name, "programs", "there is no [program:%s]", prog)
 		}
 		if m, ok := members[s]; ok {
-			return Group{}, errorAt(v.pos, g.name, "programs",
+			return Group{}, nil, errorAt(v.pos, g.name, "programs",
 				"%s is already in [%s]; supervisord would run it once in each group, procman runs a program in one group only", prog, m.section.name)
 		}
 		members[s] = member{group: name, section: g}
+		secs = append(secs, s)
 	}
-	return grp, nil
+	return grp, secs, nil
 }
 
 // program reads a [program:x] section into one Program per process.

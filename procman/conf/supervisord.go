@@ -134,8 +134,8 @@ func (p *parser) reader(s *section) reader {
 	return reader{p, s, p.envScope.with(map[string]any{"host_node_name": p.host})}
 }
 
-// value returns the expanded value of key, or ok false when neither the
-// section nor [DEFAULT] sets it.
+// value returns the expanded value of key and the value as read, which is
+// nil when neither the section nor [DEFAULT] sets the key.
 func (r reader) value(key string) (string, *value, error) {
 	v := r.p.ini.lookup(r.s, key)
 	if v == nil {

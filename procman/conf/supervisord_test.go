@@ -157,7 +157,7 @@ func TestServerDefaults(t *testing.T) {
 func TestGroups(t *testing.T) {
 	f := mustParse(t, `
 [group:svc]
-programs = web, worker
+programs = worker, web
 priority = 5
 
 [program:web]
@@ -174,7 +174,7 @@ priority = 10
 command = /bin/cron
 priority = 1
 `)
-	if want := []Group{{Name: "svc", Priority: 5, Programs: []string{"web0", "web1", "worker"}}}; !reflect.DeepEqual(f.Groups, want) {
+	if want := []Group{{Name: "svc", Priority: 5, Programs: []string{"worker", "web0", "web1"}}}; !reflect.DeepEqual(f.Groups, want) {
 		t.Errorf("groups %+v\nwant %+v", f.Groups, want)
 	}
 	var got []string
