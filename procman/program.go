@@ -95,7 +95,8 @@ type Program struct {
 	// Backoff is the wait between a failed start and the next attempt.
 	Backoff Backoff
 	// StopSignal is sent to stop a process; zero means SIGTERM. After
-	// StopWait it is killed with SIGKILL. Zero StopWait means 10 s.
+	// StopWait it is killed with SIGKILL. Zero StopWait means 10 s;
+	// negative means at once, right after the stop signal.
 	StopSignal syscall.Signal
 	StopWait   time.Duration
 	// StopAsGroup sends StopSignal to the process's whole process group,
@@ -204,7 +205,7 @@ func (p Program) Validate() error {
 	if p.Umask != nil && (*p.Umask < 0 || *p.Umask > 0o777) {
 		bad("umask %#o is outside 0 to 0777", *p.Umask)
 	}
-	if p.Backoff.Min < 0 || p.Backoff.Max < 0 || p.Backoff.ResetAfter < 0 || p.StopWait < 0 {
+	if p.Backoff.Min < 0 || p.Backoff.Max < 0 || p.Backoff.ResetAfter < 0 {
 		bad("a duration is negative")
 	}
 	if p.Backoff.Multiplier != 0 && p.Backoff.Multiplier < 1 {
@@ -247,8 +248,11 @@ func (p Program) filled() Program {
 	if p.StopSignal == 0 {
 		p.StopSignal = syscall.SIGTERM
 	}
-	if p.StopWait == 0 {
+	switch {
+	case p.StopWait == 0:
 		p.StopWait = DefaultStopWait
+	case p.StopWait < 0:
+		p.StopWait = 0
 	}
 	if p.NumProcs == 0 {
 		p.NumProcs = 1

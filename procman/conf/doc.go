@@ -84,7 +84,7 @@
 //	autorestart              AutoRestart: true, false, unexpected (default)
 //	exitcodes                ExitCodes, default 0; empty means none expected
 //	stopsignal               StopSignal: a name (TERM, sigterm) or number
-//	stopwaitsecs             StopWait, default 10 s; 0 is 1 ns: kill at once
+//	stopwaitsecs             StopWait, default 10 s; 0 is -1: kill at once
 //	stopasgroup, killasgroup StopAsGroup, KillAsGroup; killasgroup defaults
 //	                         to stopasgroup and cannot be false with it true
 //	user                     User, as written (not looked up here)

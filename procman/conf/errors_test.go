@@ -1,3 +1,5 @@
+//go:build unix
+
 package conf
 
 import (
@@ -20,7 +22,7 @@ func TestErrors(t *testing.T) {
 		{p + "autorestart=sometimes", `conf: t.conf:3: [program:p] autorestart: "sometimes" is not true, false or unexpected`},
 		{p + "exitcodes=0,256", `conf: t.conf:3: [program:p] exitcodes: "0,256" is not a list of exit codes from 0 to 255, separated by commas`},
 		{p + "stopsignal=FOO", `conf: t.conf:3: [program:p] stopsignal: "FOO" is not a signal (such as TERM, HUP, INT, QUIT, KILL, USR1 or USR2)`},
-		{p + "stopsignal=99", `conf: t.conf:3: [program:p] stopsignal: "99" is not a signal number procman knows`},
+		{p + "stopsignal=99", `conf: t.conf:3: [program:p] stopsignal: "99" is not a signal (such as TERM, HUP, INT, QUIT, KILL, USR1 or USR2)`},
 		{p + "stopwaitsecs=10s", `conf: t.conf:3: [program:p] stopwaitsecs: "10s" is not an integer`},
 		{p + "stdout_logfile_maxbytes=50M", `conf: t.conf:3: [program:p] stdout_logfile_maxbytes: "50M" is not a size: a number of bytes, or of KB, MB or GB`},
 		{p + "stderr_logfile_backups=x", `conf: t.conf:3: [program:p] stderr_logfile_backups: "x" is not an integer`},

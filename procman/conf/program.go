@@ -320,7 +320,7 @@ func (p *parser) process(r reader, program, group string, d *Supervisord, first 
 		func() (err error) {
 			pr.StopWait, err = get(r, "stopwaitsecs", 10*time.Second, parseSeconds)
 			if pr.StopWait <= 0 {
-				pr.StopWait = time.Nanosecond // supervisord kills at once
+				pr.StopWait = -1 // supervisord kills at once
 			}
 			return
 		},

@@ -1,3 +1,5 @@
+//go:build unix
+
 package conf
 
 import (
@@ -93,7 +95,7 @@ func TestProgramKeys(t *testing.T) {
 		{"stopsignal=sigusr1", func(p *procman.Program) { p.StopSignal = syscall.SIGUSR1 }},
 		{"stopsignal=2", func(p *procman.Program) { p.StopSignal = syscall.SIGINT }},
 		{"stopwaitsecs=30", func(p *procman.Program) { p.StopWait = 30 * time.Second }},
-		{"stopwaitsecs=0", func(p *procman.Program) { p.StopWait = time.Nanosecond }},
+		{"stopwaitsecs=0", func(p *procman.Program) { p.StopWait = -1 }},
 		{"stopasgroup=true", func(p *procman.Program) { p.StopAsGroup, p.KillAsGroup = true, true }},
 		{"killasgroup=true", func(p *procman.Program) { p.KillAsGroup = true }},
 		{"stopasgroup=true\nkillasgroup=true", func(p *procman.Program) { p.StopAsGroup, p.KillAsGroup = true, true }},

@@ -155,30 +155,13 @@ func parseUmask(s string) (int, error) {
 }
 
 // parseSignal reads a signal by name, with or without SIG, in any case
-// (TERM, sigterm, SIGTERM), or by number.
+// (TERM, sigterm, SIGTERM), or by number, as procman.ParseSignal does.
 func parseSignal(s string) (syscall.Signal, error) {
-	t := strings.TrimFunc(s, isSpace)
-	if n, err := parseInt(t); err == nil {
-		for _, sig := range signals() {
-			if int(sig.sig) == n {
-				return sig.sig, nil
-			}
-		}
-		return 0, fmt.Errorf("%q is not a signal number procman knows", s)
+	sig, err := procman.ParseSignal(strings.TrimFunc(s, isSpace))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a signal (such as TERM, HUP, INT, QUIT, KILL, USR1 or USR2)", s)
 	}
-	name := strings.TrimPrefix(strings.ToUpper(t), "SIG")
-	for _, sig := range signals() {
-		if sig.name == name {
-			return sig.sig, nil
-		}
-	}
-	return 0, fmt.Errorf("%q is not a signal (such as TERM, HUP, INT, QUIT, KILL, USR1 or USR2)", s)
-}
-
-// namedSignal is a signal and its name without SIG.
-type namedSignal struct {
-	name string
-	sig  syscall.Signal
+	return sig, nil
 }
 
 // parseExitCodes reads a comma-separated list of exit codes from 0 to 255;
