@@ -161,11 +161,19 @@ func (p *process) run() {
 			case cmdSignal:
 				c.reply <- p.signal(c.sig)
 			case cmdQuit:
+				// As supervisord stops all: a running process is
+				// stopped, one between failed starts is given up on
+				// (FATAL), and an exited one stays EXITED, its restart
+				// cancelled.
 				quitting, quitReply = true, c.reply
-				if p.state.running() {
+				p.timer.Stop()
+				p.restarting = false
+				switch {
+				case p.state.running():
 					p.beginStop(nil)
-				} else if p.state == StateBackoff || p.state == StateExited {
-					p.setState(StateStopped, p.pid, nil)
+				case p.state == StateBackoff:
+					p.backoff = 0
+					p.setState(StateFatal, 0, nil)
 				}
 			}
 		case x := <-p.exits:

@@ -527,14 +527,33 @@ func (s *Supervisor) Infos() []ProcessInfo {
 // be added or started once it began.
 func (s *Supervisor) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
-	err := s.StopAll(ctx)
+	// Highest priority first, each priority's programs together: their
+	// running processes are stopped, those in BACKOFF given up on
+	// (FATAL), the exited ones left EXITED, as supervisord shuts down.
 	s.mu.Lock()
 	es := s.sortedLocked()
 	s.mu.Unlock()
-	for i := len(es) - 1; i >= 0; i-- {
-		if qerr := s.remove(ctx, es[i]); qerr != nil && err == nil {
-			err = qerr
+	var err error
+	for len(es) > 0 {
+		prio := es[len(es)-1].prog.Priority
+		i := len(es)
+		for i > 0 && es[i-1].prog.Priority == prio {
+			i--
 		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(es)-i)
+		for k, e := range es[i:] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[k] = s.remove(ctx, e)
+			}()
+		}
+		wg.Wait()
+		if jerr := errors.Join(errs...); jerr != nil && err == nil {
+			err = jerr
+		}
+		es = es[:i]
 	}
 	s.once.Do(func() { close(s.closed) })
 	s.owner.stop()
@@ -561,6 +580,8 @@ func (s *Supervisor) logState(ev Event) {
 		s.log.Warn("procman: gave up: entered FATAL state, too many start retries", "process", ev.Process, "err", ev.Err)
 	case StateExited:
 		s.log.Info("procman: exited", "process", ev.Process, "code", ev.ExitCode, "signal", ev.Signal, "expected", ev.Expected)
+	case StateStopping:
+		s.log.Info("procman: stopping", "process", ev.Process, "pid", ev.Pid)
 	case StateStopped:
 		s.log.Info("procman: stopped", "process", ev.Process, "code", ev.ExitCode, "signal", ev.Signal)
 	}

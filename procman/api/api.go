@@ -426,7 +426,7 @@ func (h *handler) members(group string) ([]procman.ProcessInfo, error) {
 	if len(out) == 0 {
 		return nil, xmlrpc.Faultf(xmlrpc.FaultBadName, "%s", group)
 	}
-	return out, nil
+	return h.ordered(out), nil
 }
 
 func (h *handler) startProcessGroup(ctx context.Context, group string, wait ...bool) (any, error) {
@@ -456,10 +456,11 @@ func (h *handler) stopProcessGroup(ctx context.Context, group string, wait ...bo
 	return h.stopEach(ctx, infos, wait), nil
 }
 
+// stopAllProcesses stops every process in the same order as
+// startAllProcesses starts them, as supervisord 4.2 does (only its own
+// shutdown goes in reverse).
 func (h *handler) stopAllProcesses(ctx context.Context, wait ...bool) (any, error) {
-	infos := h.byPriority()
-	slices.Reverse(infos)
-	return h.stopEach(ctx, infos, wait), nil
+	return h.stopEach(ctx, h.byPriority(), wait), nil
 }
 
 func (h *handler) stopEach(ctx context.Context, infos []procman.ProcessInfo, wait []bool) []result {
@@ -469,14 +470,32 @@ func (h *handler) stopEach(ctx context.Context, infos []procman.ProcessInfo, wai
 	})
 }
 
-// byPriority returns every process in the order StartAll starts them.
-func (h *handler) byPriority() []procman.ProcessInfo {
-	infos := h.sup.Infos()
-	order := make(map[string]int)
-	for i, p := range h.sup.Programs() {
-		order[p.Name] = i
+// byPriority returns every process in the order supervisord's start and
+// stop of all go: the order of the configuration as last read (groups by
+// priority and name, a group's processes in the order of its programs=),
+// then, for processes the configuration no longer has, by name.
+func (h *handler) byPriority() []procman.ProcessInfo { return h.ordered(h.sup.Infos()) }
+
+// ordered sorts infos in the configuration's order; see byPriority.
+func (h *handler) ordered(infos []procman.ProcessInfo) []procman.ProcessInfo {
+	h.mu.Lock()
+	pos := make(map[string]int, len(h.programs))
+	for i, p := range h.programs {
+		pos[p.Name] = i
 	}
-	slices.SortStableFunc(infos, func(a, b procman.ProcessInfo) int { return order[a.Program] - order[b.Program] })
+	h.mu.Unlock()
+	at := func(i procman.ProcessInfo) int {
+		if n, ok := pos[i.Program]; ok {
+			return n
+		}
+		return len(pos)
+	}
+	slices.SortStableFunc(infos, func(a, b procman.ProcessInfo) int {
+		if d := at(a) - at(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a.FullName, b.FullName)
+	})
 	return infos
 }
 

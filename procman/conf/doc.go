@@ -64,7 +64,8 @@
 // Process names must be unique across the file, which supervisord asks
 // only within a group. File.Programs are in the order supervisord starts
 // its groups (by the group's priority, then its name) and, within a group,
-// by priority, then name.
+// by priority, then in the group's order: its programs= line, and each
+// program's processes by process_num.
 //
 // The keys of [program:x] map onto procman.Program as follows; where
 // supervisord's zero means "at once" or "none" and procman's zero means

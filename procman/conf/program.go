@@ -115,7 +115,8 @@ func (p *parser) programs(programs map[string]*section, groups []*section, d *Su
 		}
 	}
 	// supervisord starts its groups by priority, then name, and a group's
-	// processes by their priority, then name.
+	// processes by their priority, those of one priority in the order of
+	// the group (its programs= line, each program's processes in order).
 	slices.SortStableFunc(all, func(a, b built) int {
 		return cmp.Or(cmp.Compare(a.priority, b.priority), strings.Compare(a.group, b.group))
 	})
@@ -126,8 +127,16 @@ func (p *parser) programs(programs map[string]*section, groups []*section, d *Su
 		for ; j < len(all) && all[j].group == all[i].group; j++ {
 			grp = append(grp, all[j].procs...)
 		}
+		order := make(map[string]int, len(grp))
+		for _, g := range out {
+			if g.Name == all[i].group {
+				for k, name := range g.Programs {
+					order[name] = k
+				}
+			}
+		}
 		slices.SortStableFunc(grp, func(a, b procman.Program) int {
-			return cmp.Or(cmp.Compare(a.Priority, b.Priority), strings.Compare(a.Name, b.Name))
+			return cmp.Or(cmp.Compare(a.Priority, b.Priority), cmp.Compare(order[a.Name], order[b.Name]))
 		})
 		progs = append(progs, grp...)
 		i = j

@@ -245,7 +245,7 @@ func TestNumProcsFormats(t *testing.T) {
 	}{
 		{"%(process_num)d", 0, []string{"0", "1"}},
 		{"w%(process_num)03d", 9, []string{"w009", "w010"}},
-		{"w%(process_num)x", 15, []string{"w10", "wf"}}, // in name order
+		{"w%(process_num)x", 15, []string{"wf", "w10"}}, // in process_num order, as supervisord starts them
 		{"%(group_name)s-%(process_num)s-of-%(numprocs)d", -1, []string{"p--1-of-2", "p-0-of-2"}},
 	}
 	for _, tt := range tests {
