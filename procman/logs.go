@@ -68,12 +68,14 @@ func (s *Supervisor) TailLog(name string, stream Stream, offset, length int64) (
 	return o.file.TailFrom(offset, length)
 }
 
-// FollowLog writes what the process prints on stream from now on to w,
-// until ctx ends or the process's program is removed: `tail -f`.
-func (s *Supervisor) FollowLog(ctx context.Context, name string, stream Stream, w io.Writer) error {
+// FollowLog writes the last tail bytes of a process's log on stream to w,
+// then what the process prints from now on, until ctx ends or the
+// process's program is removed: `tail -c tail -f`. Nothing printed between
+// the two is lost or written twice.
+func (s *Supervisor) FollowLog(ctx context.Context, name string, stream Stream, tail int64, w io.Writer) error {
 	o, err := s.logOf(name, stream)
 	if err != nil {
 		return err
 	}
-	return o.file.Follow(ctx, w)
+	return o.file.TailFollow(ctx, w, tail)
 }

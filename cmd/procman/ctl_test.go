@@ -282,22 +282,27 @@ func TestCtlRereadAndUpdate(t *testing.T) {
 	before := `[program:stays]
 command = sleep 1000
 startsecs = 0
+autostart = false
 
 [program:changes]
 command = sleep 1000
 startsecs = 0
+autostart = false
 
 [program:goes]
 command = sleep 1000
 startsecs = 0
+autostart = false
 `
 	after := `[program:stays]
 command = sleep 1000
 startsecs = 0
+autostart = false
 
 [program:changes]
 command = sleep 999
 startsecs = 0
+autostart = false
 
 [program:comes]
 command = sleep 1000
@@ -418,7 +423,8 @@ func TestCtlAuthentication(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	d := startDaemon(t, "[inet_http_server]\nport = "+addr+"\nusername = admin\npassword = secret\n\n"+
-		"[program:sleeper]\ncommand = sleep 1000\nstartsecs = 0\n")
+		"[program:sleeper]\ncommand = sleep 1000\nstartsecs = 0\nautostart = false\n")
+	d.ctl("", "start", "sleeper")
 	// The configuration's [supervisorctl] names the socket, which asks
 	// for no credentials; the port does. After "Server requires
 	// authentication", supervisorctl runs the command again and prints
@@ -447,7 +453,7 @@ func TestCtlAuthentication(t *testing.T) {
 // procman ctl finds the daemon's socket in the configuration.
 func TestCtlFindsTheServer(t *testing.T) {
 	leakcheck.Check(t)
-	d := startDaemon(t, "[program:sleeper]\ncommand = sleep 1000\nstartsecs = 0\n")
+	d := startDaemon(t, "[program:sleeper]\ncommand = sleep 1000\nautostart = false\n")
 	text, err := os.ReadFile(d.conf)
 	if err != nil {
 		t.Fatal(err)
@@ -458,7 +464,7 @@ func TestCtlFindsTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut strings.Builder
-	if code := runCtl([]string{"-c", path, "status", "sleeper"}, strings.NewReader(""), &out, &errOut); code != 0 || !strings.Contains(out.String(), "sleeper") {
+	if code := runCtl([]string{"-c", path, "status", "sleeper"}, strings.NewReader(""), &out, &errOut); code != 3 || !strings.Contains(out.String(), "Not started") {
 		t.Errorf("status with the socket of [unix_http_server] exited %d: %q %q", code, out.String(), errOut.String())
 	}
 	if code := runCtl([]string{"-c", filepath.Join(d.dir, "missing.conf"), "status"}, strings.NewReader(""), &out, &errOut); code != exitUsage {

@@ -22,10 +22,12 @@ import (
 const shellPrograms = `[program:sleeper]
 command = sleep 1000
 startsecs = 0
+autostart = false
 
 [program:hup]
 command = %s
 startsecs = 0
+autostart = false
 
 [group:grp]
 programs = g1,g2
@@ -33,6 +35,7 @@ programs = g1,g2
 [program:g1]
 command = sleep 1000
 startsecs = 0
+autostart = false
 
 [program:g2]
 command = sleep 1000
@@ -43,7 +46,7 @@ autostart = false
 func shellDaemon(t *testing.T) *testDaemon {
 	t.Helper()
 	d := startDaemon(t, strings.Replace(shellPrograms, "%s", hupCommand(), 1))
-	d.supervisorctl("", "start", "sleeper", "hup", "grp:g1")
+	d.ctl("", "start", "sleeper", "hup", "grp:g1")
 	d.waitLog("hup", "stdout", "ready")
 	return d
 }
@@ -218,7 +221,9 @@ func TestTailFollow(t *testing.T) {
 	if !out.waitFor("ready\n", nil) {
 		t.Fatalf("tail -f printed %q", out)
 	}
-	d.supervisorctl("", "signal", "HUP", "hup")
+	// "ready" came in the head that /logtail sends before it follows, so
+	// the line the signal prints cannot fall between the two.
+	d.ctl("", "signal", "HUP", "hup")
 	if !out.waitFor("hup 1\n", nil) {
 		t.Fatalf("tail -f printed %q", out)
 	}

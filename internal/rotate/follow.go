@@ -30,11 +30,27 @@ import (
 // was closed, or w's error. Called on a closed File it returns an error
 // wrapping [os.ErrClosed]. Any number of Follow calls may run at once.
 func (f *File) Follow(ctx context.Context, w io.Writer) error {
+	return f.TailFollow(ctx, w, 0)
+}
+
+// TailFollow is `tail -c n -f`: it writes to w the last n bytes of the
+// current file (fewer if it is shorter), then follows as [File.Follow]
+// does. The two join exactly: no byte written meanwhile is lost or written
+// twice, which calling [File.Read] and then Follow cannot promise.
+func (f *File) TailFollow(ctx context.Context, w io.Writer, n int64) error {
 	fl := &follower{limit: f.followBuf, wake: make(chan struct{}, 1)}
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
 		return f.errClosed("follow")
+	}
+	var head []byte
+	if n > 0 {
+		var err error
+		if head, err = f.readRange(max(f.size-n, 0), f.size); err != nil {
+			f.mu.Unlock()
+			return err
+		}
 	}
 	f.followers = append(f.followers, fl)
 	hook := f.onFollow
@@ -42,6 +58,11 @@ func (f *File) Follow(ctx context.Context, w io.Writer) error {
 	defer f.unfollow(fl)
 	if hook != nil {
 		hook()
+	}
+	if len(head) > 0 {
+		if _, err := w.Write(head); err != nil {
+			return fmt.Errorf("rotate: follow %s: %w", f.path, err)
+		}
 	}
 
 	var spare []byte

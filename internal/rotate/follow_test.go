@@ -157,3 +157,43 @@ func TestFollowClosed(t *testing.T) {
 		t.Fatalf("Follow after Close = %v, want os.ErrClosed", err)
 	}
 }
+
+// TestTailFollowJoins starts TailFollow while a writer writes, and checks
+// that what it wrote is one piece of the log: the head and what followed
+// join with no byte lost or written twice.
+func TestTailFollowJoins(t *testing.T) {
+	f := open(t, Config{})
+	var all strings.Builder
+	for i := range 100 {
+		line := fmt.Sprintf("before %d\n", i)
+		write(t, f, line)
+		all.WriteString(line)
+	}
+	lines := make(chan string, 1000)
+	go func() {
+		defer close(lines)
+		for i := range 1000 {
+			line := fmt.Sprintf("during %d\n", i)
+			if _, err := f.Write([]byte(line)); err != nil {
+				t.Error(err)
+				return
+			}
+			lines <- line
+		}
+	}()
+	var got syncBuffer
+	res := make(chan error, 1)
+	go func() { res <- f.TailFollow(context.Background(), &got, 64) }()
+	for line := range lines {
+		all.WriteString(line)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-res; err != nil {
+		t.Fatalf("TailFollow after Close = %v, want nil", err)
+	}
+	if g := string(got.Bytes()); len(g) < 64 || !strings.HasSuffix(all.String(), g) {
+		t.Fatalf("TailFollow wrote %d bytes that are not the log's end: %q", len(g), g)
+	}
+}

@@ -52,7 +52,9 @@ type Config struct {
 // Log is a log that can be read back: the daemon's own.
 type Log interface {
 	Read(offset, length int64) ([]byte, error)
-	Follow(ctx context.Context, w io.Writer) error
+	// TailFollow writes the last n bytes, then what is written from now
+	// on, until ctx ends, losing nothing between the two.
+	TailFollow(ctx context.Context, w io.Writer, n int64) error
 }
 
 // handler serves the interface.

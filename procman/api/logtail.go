@@ -51,15 +51,13 @@ func (h *handler) logtail(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	head, err := h.sup.ReadLog(info.FullName, stream, -tailHead, 0)
-	if err != nil {
+	if _, err := h.sup.ReadLog(info.FullName, stream, -1, 0); err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	follow := func(ctx context.Context, fw flusher) error {
-		return h.sup.FollowLog(ctx, info.FullName, stream, fw)
-	}
-	h.stream(w, r, head, follow)
+	h.stream(w, r, func(ctx context.Context, fw flusher) error {
+		return h.sup.FollowLog(ctx, info.FullName, stream, tailHead, fw)
+	})
 }
 
 // mainlogtail serves GET /mainlogtail: the daemon's own log, followed.
@@ -68,22 +66,18 @@ func (h *handler) mainlogtail(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	head, err := h.cfg.MainLog.Read(-tailHead, 0)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	h.stream(w, r, head, func(ctx context.Context, fw flusher) error { return h.cfg.MainLog.Follow(ctx, fw) })
+	h.stream(w, r, func(ctx context.Context, fw flusher) error { return h.cfg.MainLog.TailFollow(ctx, fw, tailHead) })
 }
 
-// stream sends head, then what follow writes, chunked, until the client
-// goes away or the log ends.
-func (h *handler) stream(w http.ResponseWriter, r *http.Request, head []byte, follow func(context.Context, flusher) error) {
+// stream sends what follow writes (the log's last tailHead bytes, then
+// what is written to it), chunked, until the client goes away or the log
+// ends.
+func (h *handler) stream(w http.ResponseWriter, r *http.Request, follow func(context.Context, flusher) error) {
 	w.Header().Set("Content-Type", "text/plain;charset=utf-8")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fw := flusher{w}
-	fw.Write(head) // flushes: the answer is chunked, as supervisorctl's tail -f wants, however short the head
+	fw.Write(nil) // flushes: the answer is chunked, as supervisorctl's tail -f wants, however short the head
 
 	if err := follow(r.Context(), fw); err != nil && !errors.Is(err, context.Canceled) && h.cfg.Logger != nil {
 		h.cfg.Logger.Debug("api: logtail ended", "path", r.URL.Path, "err", err)
