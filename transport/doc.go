@@ -17,16 +17,27 @@
 // use. The listeners and conns they return have the concurrency of the net
 // and crypto/tls types they are.
 //
+// # Inherited sockets
+//
+// A [Binder] opens the sockets that a transport listens on, in place of the
+// fresh ones it binds by default: a hot restart passes the listening sockets
+// of the old process to the new one through a Binder. [Bind] is the Binder of
+// fresh sockets. [Net] takes one in its Binder field, [TLS] through its
+// Inner transport (TLS{Inner: Net{Binder: b}}), and the WebSocket, KCP and
+// QUIC transports in their Config. The transport owns and closes what the
+// Binder returns; see [Binder].
+//
 // # Unix sockets
 //
 // A unix socket file outlives a process that dies without closing its
-// listener. When Listen on a unix path fails because the path is in use, Net
-// dials it: if that is refused, nobody is listening, so the stale file is
-// removed and Listen tried again; if someone answers, the original error is
-// returned and the live listener is left alone. Only socket files are ever
-// removed. Two processes starting on the same stale path at the same moment
-// may still race; give each server its own path. Closing a unix listener
-// removes its file.
+// listener. When Listen on a unix path fails because the path is in use,
+// [Bind], which Net uses unless it has a Binder, dials it: if that is
+// refused, nobody is listening, so the stale file is removed and Listen tried
+// again; if someone answers, the original error is returned and the live
+// listener is left alone. Only socket files are ever removed. Two processes
+// starting on the same stale path at the same moment may still race; give
+// each server its own path. Closing a unix listener that Bind made removes
+// its file.
 //
 // # TLS handshakes
 //

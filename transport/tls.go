@@ -17,7 +17,9 @@ const DefaultHandshakeTimeout = 10 * time.Second
 // change once it is in use; then it is safe for concurrent use. Config is
 // cloned on every Listen and Dial and never modified.
 type TLS struct {
-	// Inner carries the TLS records. Nil means Net{}.
+	// Inner carries the TLS records. Nil means Net{}. To listen on sockets
+	// that a [Binder] opens, such as inherited ones, set Inner to
+	// Net{Binder: b}.
 	Inner Transport
 	// Config is the TLS configuration; it is required. For Listen it must
 	// have a certificate: Certificates, GetCertificate or

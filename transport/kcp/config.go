@@ -7,6 +7,8 @@ import (
 	"time"
 
 	kcpgo "github.com/xtaci/kcp-go/v5"
+
+	"github.com/dmicro-go/dmicro/transport"
 )
 
 // Defaults of the Config fields whose zero value means "default". They favour
@@ -112,6 +114,16 @@ type Config struct {
 	// sessions over MaxHalfOpen, at most one line a second with the count.
 	// Nil means no logs.
 	Logger *slog.Logger
+
+	// Binder, when set, opens the UDP socket of Listen (with its
+	// ListenPacket method), for example a socket inherited from the process
+	// that ran before a hot restart. It must return a *net.UDPConn, which
+	// Listen tunes (SocketBuffer, DSCP); anything else is closed and Listen
+	// fails with an error wrapping ErrConfig. The listener owns the socket
+	// and closes it once it and the last connection it accepted are closed;
+	// see [transport.Binder]. Nil means a fresh socket, bound as
+	// [transport.Bind] does. Dial ignores it.
+	Binder transport.Binder
 }
 
 // settings is a Config with every default filled in.

@@ -35,7 +35,8 @@ func checkNetwork(network string) error {
 // or Write. Past Config.MaxHalfOpen half-open sessions, Accept drops new
 // ones instead of returning them. Closing the listener stops accepting;
 // the connections it accepted keep working, and the UDP socket is closed
-// once the last of them is.
+// once the last of them is. The UDP socket comes from Config.Binder, or is a
+// fresh one.
 func (t Transport) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
 	if err := checkNetwork(network); err != nil {
 		return nil, err
@@ -44,12 +45,10 @@ func (t Transport) Listen(ctx context.Context, network, addr string) (net.Listen
 	if err != nil {
 		return nil, err
 	}
-	var lc net.ListenConfig
-	pc, err := lc.ListenPacket(ctx, network, addr)
+	uc, err := cfg.bind(ctx, network, addr)
 	if err != nil {
-		return nil, fmt.Errorf("transport/kcp: %w", err)
+		return nil, err
 	}
-	uc := pc.(*net.UDPConn)
 	if err := tune(uc, cfg); err != nil {
 		return nil, err
 	}
@@ -98,6 +97,26 @@ func (t Transport) Dial(ctx context.Context, network, addr string) (net.Conn, er
 		return nil, fmt.Errorf("transport/kcp: dial %s: %w", addr, err)
 	}
 	return c, nil
+}
+
+// bind returns the UDP socket of Listen: Binder's, or a fresh one.
+func (s *settings) bind(ctx context.Context, network, addr string) (*net.UDPConn, error) {
+	var b transport.Binder = transport.Bind{}
+	if s.Binder != nil {
+		b = s.Binder
+	}
+	pc, err := b.ListenPacket(ctx, network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("transport/kcp: %w", err)
+	}
+	uc, ok := pc.(*net.UDPConn)
+	if !ok {
+		if pc != nil {
+			pc.Close()
+		}
+		return nil, fmt.Errorf("%w: Binder.ListenPacket returned a %T, want a *net.UDPConn", ErrConfig, pc)
+	}
+	return uc, nil
 }
 
 // tune sizes uc's buffers and sets its DSCP, or closes it and says why.

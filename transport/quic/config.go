@@ -10,6 +10,8 @@ import (
 	"time"
 
 	quicgo "github.com/quic-go/quic-go"
+
+	"github.com/dmicro-go/dmicro/transport"
 )
 
 // NextProto is the ALPN protocol name both sides offer when the TLS
@@ -82,6 +84,16 @@ type Config struct {
 	// Logger receives the transport's few logs (a linger that ran out, a
 	// connection refused because its listener closed). Nil means no logs.
 	Logger *slog.Logger
+
+	// Binder, when set, opens the UDP socket of Listen (with its
+	// ListenPacket method), for example a socket inherited from the process
+	// that ran before a hot restart. A *net.UDPConn lets quic-go use the
+	// socket's batch and ECN features; any other net.PacketConn works
+	// without them. The socket is owned by the Transport, shared by the
+	// listener and the connections it accepted, and closed once they are all
+	// closed; see [transport.Binder]. Nil means a fresh socket. Dial ignores
+	// it.
+	Binder transport.Binder
 }
 
 // Validate reports whether c can be used to Dial: TLS is set and no

@@ -15,17 +15,21 @@ import (
 // and closed when the last of them lets it go. Its fields after key are
 // guarded by the Transport's mu.
 type socket struct {
-	key string
-	udp *net.UDPConn
-	qt  *quicgo.Transport
+	key  string
+	conn net.PacketConn // a *net.UDPConn, unless a Binder gave another
+	qt   *quicgo.Transport
 
 	refs      int  // the open listener, if any, and the accepted connections
 	listening bool // a listener is open on it
 }
 
 // Listen announces on addr and returns a *[Listener]. The context bounds
-// only the name lookup. Network is "udp", "udp4" or "udp6"; any other is an
-// error wrapping [transport.ErrUnsupportedNetwork].
+// only the name lookup and Config.Binder. Network is "udp", "udp4" or
+// "udp6"; any other is an error wrapping [transport.ErrUnsupportedNetwork].
+//
+// The UDP socket comes from Config.Binder, or is a fresh one, except when a
+// socket of t still lingers on addr: Listen takes that one over and does not
+// call the Binder.
 func (t *Transport) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
 	if err := checkNetwork(network); err != nil {
 		return nil, err
@@ -39,24 +43,32 @@ func (t *Transport) Listen(ctx context.Context, network, addr string) (net.Liste
 	}
 	tlsConf, qconf := t.cfg.serverTLS(), t.cfg.quicConfig(true)
 
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	if laddr.Port != 0 {
+		t.mu.Lock()
 		if s := t.sockets[network+" "+laddr.String()]; s != nil && !s.listening {
+			defer t.mu.Unlock()
 			return t.listenOn(s, tlsConf, qconf)
 		}
+		t.mu.Unlock()
 	}
-	udp, err := net.ListenUDP(network, laddr)
+	// Bound outside mu, which the Binder's code is not called under. A
+	// socket that lingers on addr meanwhile holds the port, so that the
+	// bind fails as it would under mu.
+	conn, err := t.bind(ctx, network, addr, laddr)
 	if err != nil {
-		return nil, fmt.Errorf("transport/quic: %w", err)
+		return nil, err
 	}
 	bound := *laddr
-	bound.Port = udp.LocalAddr().(*net.UDPAddr).Port
-	s := &socket{key: network + " " + bound.String(), udp: udp, qt: &quicgo.Transport{Conn: udp}}
+	if ua, ok := conn.LocalAddr().(*net.UDPAddr); ok {
+		bound.Port = ua.Port
+	}
+	s := &socket{key: network + " " + bound.String(), conn: conn, qt: &quicgo.Transport{Conn: conn}}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	l, err := t.listenOn(s, tlsConf, qconf)
 	if err != nil {
 		s.qt.Close()
-		udp.Close()
+		conn.Close()
 		return nil, err
 	}
 	if t.sockets == nil {
@@ -65,6 +77,23 @@ func (t *Transport) Listen(ctx context.Context, network, addr string) (net.Liste
 	t.sockets[s.key] = s
 	t.opened()
 	return l, nil
+}
+
+// bind returns the UDP socket of a Listen on addr, which resolves to laddr:
+// the Binder's, or a fresh one.
+func (t *Transport) bind(ctx context.Context, network, addr string, laddr *net.UDPAddr) (net.PacketConn, error) {
+	if t.cfg.Binder != nil {
+		conn, err := t.cfg.Binder.ListenPacket(ctx, network, addr)
+		if err != nil {
+			return nil, fmt.Errorf("transport/quic: %w", err)
+		}
+		return conn, nil
+	}
+	udp, err := net.ListenUDP(network, laddr)
+	if err != nil {
+		return nil, fmt.Errorf("transport/quic: %w", err)
+	}
+	return udp, nil
 }
 
 // listenOn starts a listener on s. The caller holds t.mu.
@@ -102,7 +131,7 @@ func (t *Transport) release(s *socket) {
 	// Under mu, so that a Listen on the same address either takes the
 	// socket over or finds the port free.
 	s.qt.Close()
-	s.udp.Close()
+	s.conn.Close()
 	t.closed()
 }
 
@@ -187,6 +216,6 @@ func (l *Listener) Close() error {
 }
 
 // Addr returns the local address of the UDP socket.
-func (l *Listener) Addr() net.Addr { return l.s.udp.LocalAddr() }
+func (l *Listener) Addr() net.Addr { return l.s.conn.LocalAddr() }
 
 var _ net.Listener = (*Listener)(nil)

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dmicro-go/dmicro/transport"
 )
 
 // Subprotocol is the WebSocket subprotocol that names dmicro's byte stream:
@@ -100,6 +102,13 @@ type Config struct {
 	// Logger receives the transport's logs, all at Debug level: refused
 	// upgrades and the errors of Listen's HTTP server. Nil means no logs.
 	Logger *slog.Logger
+	// Binder, when set, opens the TCP socket of Listen (with its Listen
+	// method), for example a socket inherited from the process that ran
+	// before a hot restart. The listener of Listen owns that socket and
+	// closes it when it is closed; see [transport.Binder]. Nil means a
+	// fresh socket, bound as [transport.Bind] does. Dial, a Handler and an
+	// Upgrader ignore it.
+	Binder transport.Binder
 }
 
 // DefaultConfig returns a Config with every default written out.
@@ -113,7 +122,7 @@ func DefaultConfig() Config {
 }
 
 // Clone returns a copy of c that shares no slice, header or TLS
-// configuration with it. The Logger is shared.
+// configuration with it. The Logger and the Binder are shared.
 func (c Config) Clone() Config {
 	c.OriginPatterns = slices.Clone(c.OriginPatterns)
 	c.Header = c.Header.Clone()

@@ -39,7 +39,8 @@ func checkNetwork(network string) error {
 // connections: the TLS handshake and the upgrade happen in the server's
 // goroutines, bounded by HandshakeTimeout, so a slow client never holds up
 // Accept. The upgrade request's header may have at most 64 KiB. Addr is the
-// TCP address, which Dial takes.
+// TCP address, which Dial takes. The TCP socket comes from Config.Binder, or
+// is a fresh one.
 //
 // Closing the listener shuts the HTTP server down; the connections already
 // accepted keep working until they are closed themselves, so that an rpc
@@ -58,8 +59,11 @@ func (t Transport) Listen(ctx context.Context, network, addr string) (net.Listen
 			return nil, err
 		}
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, network, addr)
+	var b transport.Binder = transport.Bind{}
+	if s.Binder != nil {
+		b = s.Binder
+	}
+	ln, err := b.Listen(ctx, network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("transport/websocket: %w", err)
 	}
