@@ -1,0 +1,58 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/dmicro-go/dmicro/lifecycle/conf"
+)
+
+// reload starts a new process of the app's binary with every socket this
+// one holds and waits until it reports ready; the run loop then drains
+// this one. It returns the new pid. A reload while one runs, a
+// configuration that does not load, or a new process that fails, exits
+// or is not ready within the reload timeout is an error, and this process
+// keeps serving.
+func (r *runner) reload(ctx context.Context) (int, error) {
+	if !handoffSupported {
+		return 0, fmt.Errorf("%w: hot restart", ErrNotSupported)
+	}
+	if !r.reloading.CompareAndSwap(false, true) {
+		return 0, fmt.Errorf("%w: the new process is starting; try again when it is ready", ErrReloadInProgress)
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			r.reloading.Store(false)
+		}
+	}()
+	if r.opt.config != "" {
+		if _, err := conf.Load(r.opt.config, r.opt.env, os.Environ()); err != nil {
+			return 0, fmt.Errorf("%w: the configuration does not load: %w", ErrReloadFailed, err)
+		}
+	}
+	list, files := r.set.snapshot()
+	start := time.Now()
+	r.log.Info("lifecycle: reloading", "binary", r.exe, "sockets", len(list))
+	pid, _, err := spawn{
+		path:    r.exe,
+		args:    r.opt.foregroundArgs(),
+		env:     withoutHandoff(os.Environ()),
+		role:    roleReload,
+		sockets: list,
+		files:   files,
+		timeout: r.cfg.reloadTimeout,
+	}.start(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrReloadFailed, err)
+	}
+	r.log.Info("lifecycle: new process ready", "new_pid", pid, "took", time.Since(start).Round(time.Millisecond))
+	handedOff = true
+	select {
+	case r.handedOff <- pid:
+	default:
+	}
+	return pid, nil
+}
