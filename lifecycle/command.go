@@ -21,8 +21,8 @@ import (
 // options are the command line's flags.
 type options struct {
 	config, env, pid, log, http string
-	debug, detach, json          bool
-	timeout                      time.Duration
+	debug, detach, json         bool
+	timeout                     time.Duration
 }
 
 // globalFlags registers the flags every command takes.

@@ -89,3 +89,59 @@ func ExampleTLS() {
 	fmt.Print(line)
 	// Output: hello over tls
 }
+
+// inherited is a Binder that serves the listening sockets a process was
+// handed, by network and address, and binds fresh sockets for the others, as
+// a hot restart does. A real one hands out a duplicate of each socket's file
+// descriptor, so that it keeps the socket for the next restart; this one
+// gives the socket itself, which the transport closes with its listener.
+type inherited map[string]net.Listener
+
+func (in inherited) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
+	if ln, ok := in[network+" "+addr]; ok {
+		return ln, nil
+	}
+	return transport.Bind{}.Listen(ctx, network, addr)
+}
+
+func (in inherited) ListenPacket(ctx context.Context, network, addr string) (net.PacketConn, error) {
+	return transport.Bind{}.ListenPacket(ctx, network, addr)
+}
+
+func ExampleBinder() {
+	ctx := context.Background()
+	// A socket opened before, as the process that ran before a restart did.
+	old, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	addr := old.Addr().String()
+
+	// Without the Binder, Listen would fail: the address is in use.
+	tr := transport.Net{Binder: inherited{"tcp " + addr: old}}
+	ln, err := tr.Listen(ctx, "tcp", addr)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ln.Close() // closes old too
+	done := make(chan struct{})
+	go echo(ln, done)
+	defer func() { <-done }()
+
+	c, err := tr.Dial(ctx, "tcp", addr)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	io.WriteString(c, "hello over an inherited socket\n")
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(line)
+	// Output: hello over an inherited socket
+}
