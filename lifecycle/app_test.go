@@ -72,8 +72,9 @@ func (s *rpcSandbox) Setup(ctx context.Context) error {
 
 func (s *rpcSandbox) Shutdown(ctx context.Context) error { return s.ep.Shutdown(ctx) }
 
-// httpSandbox serves GET /pid with net/http on the address in its section
-// [web] addr.
+// httpSandbox serves GET / (the pid) with net/http on the ListenAddr of
+// its section [sandbox.web], as a sandbox must declare its address for
+// multi-process mode.
 type httpSandbox struct {
 	lifecycle.BaseSandbox
 	srv *http.Server
@@ -82,7 +83,7 @@ type httpSandbox struct {
 func (s *httpSandbox) Name() string { return "web" }
 
 func (s *httpSandbox) Setup(ctx context.Context) error {
-	addr := s.ConfigFile().Section("web").String("addr", "127.0.0.1:0")
+	addr := s.Config().String("ListenAddr", "127.0.0.1:0")
 	l, err := s.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return err
@@ -128,7 +129,7 @@ func newTestbed(t *testing.T) *testbed {
 }
 
 func (b *testbed) writeConf(extra string) {
-	text := fmt.Sprintf("[app]\nshutdown_timeout = 10s\nreload_timeout = 30s\n\n[sandbox.math]\nListenAddr = %s\n\n[web]\naddr = %s\n%s", b.rpcAddr, b.webAddr, extra)
+	text := fmt.Sprintf("[app]\nshutdown_timeout = 10s\nreload_timeout = 30s\n\n[sandbox.math]\nListenAddr = %s\n\n[sandbox.web]\nListenAddr = %s\n%s", b.rpcAddr, b.webAddr, extra)
 	if err := os.WriteFile(b.conf, []byte(text), 0o644); err != nil {
 		b.t.Fatal(err)
 	}
