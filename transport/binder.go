@@ -17,18 +17,26 @@ import (
 // never does.
 //
 // A transport calls the Binder with the network and address its own Listen
-// was given, unchanged and before anything else is bound. Listen of [Net]
+// was given, unchanged. Listen of [Net]
 // and [TLS] and of the WebSocket transport calls Binder.Listen; Listen of
 // the KCP and QUIC transports calls Binder.ListenPacket.
 //
 // The transport takes ownership of what the Binder returns: it closes the
 // socket when its listener closes or, for KCP and QUIC, whose accepted
 // connections share the listener's socket, once the listener and the last
-// of those connections are closed. A Binder that must keep the socket
+// of those connections are closed; and at once if its Listen fails after
+// the Binder returned. A Binder that must keep the socket
 // afterwards, as a hot restart keeps the sockets it will pass on, returns a
 // duplicate of its file descriptor (through the File method of the
 // *net.TCPListener, *net.UnixListener or *net.UDPConn, then
 // [net.FileListener] or [net.FilePacketConn]) and keeps the original.
+//
+// Two processes that hold the same socket share its traffic: a stream
+// socket's new connections go to whichever accepts first, which is what a
+// hot restart wants, but each datagram of a UDP socket reaches only one of
+// them. While the old process drains its KCP or QUIC connections, the
+// datagrams of those connections that the new process reads are lost to
+// them (and may look like new sessions to KCP).
 //
 // A *net.UnixListener removes its socket file when it is closed if package
 // net created the file (as [Bind] does), and leaves it otherwise (as for a
