@@ -83,6 +83,12 @@ func (r *runner) begin(ctx context.Context, sigs <-chan os.Signal) error {
 				started <- err
 				return
 			}
+			// The status page takes its inherited socket before
+			// closeUnclaimed lets the others go.
+			if err := r.serveStatus(); err != nil {
+				started <- err
+				return
+			}
 		}
 		if r.cfg.mode == "multi" && r.in.role != roleService {
 			started <- r.startChildren(sctx)
@@ -103,9 +109,6 @@ func (r *runner) begin(ctx context.Context, sigs <-chan os.Signal) error {
 			}
 			if keys := r.set.closeUnclaimed(); len(keys) > 0 {
 				r.log.Info("lifecycle: closed inherited sockets that no sandbox asked for", "sockets", keys)
-			}
-			if err := r.serveStatus(); err != nil {
-				return err
 			}
 			return nil
 		case sig := <-sigs:
