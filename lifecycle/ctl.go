@@ -44,9 +44,12 @@ type LogArg struct {
 	Level string `json:"level"`
 }
 
-// LogLine is one line of the log, pushed to a follower.
+// LogLine is one line of the log, pushed to a follower. Seq numbers the
+// lines of one follow from 1, so that the follower can put back in order
+// the pushes its handlers run concurrently.
 type LogLine struct {
 	Line string `json:"line"`
+	Seq  uint64 `json:"seq,omitempty"`
 }
 
 // LogEnd ends a follow; Dropped counts the lines the follower was too slow
@@ -170,11 +173,13 @@ func (r *runner) ctlFollowLog(c *rpc.CallCtx, a *LogArg) (struct{}, error) {
 			s.Values().Delete(ctlLog)
 			done <- r.logs.unfollow(sub)
 		}()
+		var seq uint64
 		for {
 			select {
 			case line := <-sub.lines:
+				seq++
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				err := s.Push(ctx, ctlLogLine, LogLine{Line: line})
+				err := s.Push(ctx, ctlLogLine, LogLine{Line: line, Seq: seq})
 				cancel()
 				if err != nil {
 					return
