@@ -36,6 +36,7 @@ const (
 //	env KEY              prints KEY's value, then sleeps
 //	umask                prints its umask, then sleeps
 //	pwd                  prints its working directory, then sleeps
+//	fd N                 writes its pid as a line to file descriptor N, then sleeps
 func runHelper(mode string, args []string) {
 	notePid(os.Getpid())
 	switch mode {
@@ -86,6 +87,15 @@ func runHelper(mode string, args []string) {
 	case "pwd":
 		wd, _ := os.Getwd()
 		fmt.Println("pwd", wd)
+		select {}
+	case "fd":
+		fd, _ := strconv.Atoi(args[0])
+		f := os.NewFile(uintptr(fd), "extra")
+		if _, err := fmt.Fprintln(f, os.Getpid()); err != nil {
+			fmt.Println("error", err)
+			os.Exit(2)
+		}
+		f.Close()
 		select {}
 	}
 	fmt.Println("unknown helper mode", mode)

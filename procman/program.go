@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -72,6 +73,14 @@ type Program struct {
 	UserGroup string
 	// Umask of the process; nil means the supervisor's.
 	Umask *int
+	// ExtraFiles are open files the process inherits, entry i as file
+	// descriptor 3+i, as os/exec.Cmd.ExtraFiles does: listening sockets
+	// handed down, a pipe to report on. Every start of the process,
+	// restarts included, gets the same files. The supervisor neither
+	// duplicates nor closes them: they must stay open as long as the
+	// program may start, and the caller closes them once it has removed
+	// the program.
+	ExtraFiles []*os.File
 
 	// AutoStart starts the program's processes when they are added and
 	// when the supervisor starts. The zero value is false; the config

@@ -121,6 +121,7 @@ func (s *sysProcs) start(p *process, tag string) (*exec.Cmd, error) {
 	}
 	cmd.Env = environ(p, tag)
 	cmd.Dir = p.prog.Dir
+	cmd.ExtraFiles = p.prog.ExtraFiles
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if cred, err := credential(p.prog.User, p.prog.UserGroup); err != nil {
 		return nil, err
