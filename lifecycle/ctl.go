@@ -78,10 +78,12 @@ func (r *runner) serveCtl(ctx context.Context) error {
 			return ReloadReply{Pid: pid}, nil
 		})),
 		router.HandleCall(ctlStart, rpc.CallFunc(func(c *rpc.CallCtx, a *NameArg) (Info, error) {
-			return r.info(), r.ctlStartStop(c.Context(), a.Name, true)
+			err := r.ctlStartStop(c.Context(), a.Name, true)
+			return r.info(), err
 		})),
 		router.HandleCall(ctlStop, rpc.CallFunc(func(c *rpc.CallCtx, a *NameArg) (Info, error) {
-			return r.info(), r.ctlStartStop(c.Context(), a.Name, false)
+			err := r.ctlStartStop(c.Context(), a.Name, false)
+			return r.info(), err
 		})),
 		router.HandleCall(ctlDebug, rpc.CallFunc(func(_ *rpc.CallCtx, a *DebugArg) (DebugArg, error) {
 			r.logs.setDebug(a.On)
