@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,36 @@ func (m *Math) Add(arg *[]int) (int, *rpc.Status) {
 // Pid answers the pid of the process that serves the call.
 func (m *Math) Pid(*struct{}) (int, *rpc.Status) { return os.Getpid(), nil }
 
+// Sleep answers after ms milliseconds, or when the call's context ends.
+func (m *Math) Sleep(ms *int) (int, *rpc.Status) {
+	m.Endpoint().Logger().Info("math: sleeping", "ms", *ms)
+	select {
+	case <-time.After(time.Duration(*ms) * time.Millisecond):
+	case <-m.Context().Done():
+		return 0, rpc.NewStatus(rpc.CodeCanceled, "sleep cut short")
+	}
+	return os.Getpid(), nil
+}
+
+// The test app's faults, each turned on by the file its variable names
+// existing, so that a test can make the next process of a running app
+// fail: the variables are inherited, the file is created when wanted.
+const (
+	envFailFile  = "LIFECYCLE_TEST_FAIL_FILE"  // Setup returns an error
+	envCrashFile = "LIFECYCLE_TEST_CRASH_FILE" // the process exits 7 in Setup
+	envHangFile  = "LIFECYCLE_TEST_HANG_FILE"  // Setup blocks without serving
+)
+
+// fault reports whether the file named by the variable exists.
+func fault(name string) bool {
+	path := os.Getenv(name)
+	if path == "" {
+		return false
+	}
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // rpcSandbox serves Math on the address of its section.
 type rpcSandbox struct {
 	lifecycle.BaseSandbox
@@ -64,8 +95,14 @@ func (s *rpcSandbox) Setup(ctx context.Context) error {
 	if _, err := s.ep.Router().RouteCall(new(Math)); err != nil {
 		return err
 	}
-	if os.Getenv("LIFECYCLE_TEST_FAIL_SETUP") != "" {
+	switch {
+	case fault(envFailFile):
 		return errors.New("told to fail")
+	case fault(envCrashFile):
+		os.Exit(7)
+	case fault(envHangFile):
+		<-ctx.Done()
+		return ctx.Err()
 	}
 	return s.ep.ListenAndServe()
 }
@@ -124,6 +161,9 @@ func newTestbed(t *testing.T) *testbed {
 	dir := t.TempDir()
 	b := &testbed{t: t, dir: dir, conf: filepath.Join(dir, "app.conf"), pid: filepath.Join(dir, "app.pid"),
 		rpcAddr: freePort(t), webAddr: freePort(t)}
+	for _, name := range []string{envFailFile, envCrashFile, envHangFile} {
+		b.env = append(b.env, name+"="+b.faultFile(name))
+	}
 	b.writeConf("")
 	return b
 }
@@ -135,6 +175,25 @@ func (b *testbed) writeConf(extra string) {
 	}
 }
 
+// logPath is the app's log file.
+func (b *testbed) logPath() string { return filepath.Join(b.dir, "app.log") }
+
+// faultFile is the file that turns on the fault of the variable name.
+func (b *testbed) faultFile(name string) string { return filepath.Join(b.dir, name) }
+
+// setFault turns a fault of the test app on or off, for the processes
+// that start from now on.
+func (b *testbed) setFault(name string, on bool) {
+	b.t.Helper()
+	if !on {
+		os.Remove(b.faultFile(name))
+		return
+	}
+	if err := os.WriteFile(b.faultFile(name), nil, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 // run runs a command of the app and returns its output and exit code.
 func (b *testbed) run(args ...string) (string, int) {
 	b.t.Helper()
@@ -142,7 +201,7 @@ func (b *testbed) run(args ...string) (string, int) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	full := append([]string{args[0], "--config", b.conf, "--pid", b.pid, "--log", filepath.Join(b.dir, "app.log")}, args[1:]...)
+	full := append([]string{args[0], "--config", b.conf, "--pid", b.pid, "--log", b.logPath()}, args[1:]...)
 	cmd := exec.Command(exe, full...)
 	cmd.Env = append(append(os.Environ(), envApp+"=1"), b.env...)
 	out, err := cmd.CombinedOutput()
@@ -163,6 +222,9 @@ func freePort(t *testing.T) string {
 }
 
 func TestStartReloadStop(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("detaching and hot restart need a unix system")
+	}
 	b := newTestbed(t)
 	out, code := b.run("start", "-d")
 	if code != 0 {

@@ -126,7 +126,11 @@ func (a *App) main(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	}
 	file, cfg, err := a.loadConfig(o)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", a.Name, err)
+		if cmd == "reload" {
+			fmt.Fprintf(stderr, "%s: reload refused, the running app keeps serving: %v\n", a.Name, err)
+		} else {
+			fmt.Fprintf(stderr, "%s: %v\n", a.Name, err)
+		}
 		return ExitUsage
 	}
 	ctx := context.Background()
@@ -223,8 +227,13 @@ func (a *App) start(o options, file *conf.File, cfg appConfig, stderr io.Writer)
 		fmt.Fprintf(stderr, "%s: %v\n", a.Name, err)
 		return ExitFailed
 	}
+	if in.role == roleService {
+		// A service's process in multi-process mode logs to its output,
+		// which the master copies into its log.
+		cfg.log = ""
+	}
 	r := &runner{
-		app: a, opt: o, file: file, cfg: cfg, in: in,
+		app: a, opt: o, file: file, cfg: cfg, in: in, stderr: stderr,
 		set:       &sockets{inherited: in.sockets},
 		started:   time.Now(),
 		handedOff: make(chan int, 1),
@@ -262,6 +271,9 @@ func (a *App) start(o options, file *conf.File, cfg appConfig, stderr io.Writer)
 			}
 			r.byName[sb.Name()] = run
 		}
+	}
+	if cfg.mode == "multi" && in.role != roleService {
+		r.children = newChildren(r) // before the control socket serves
 	}
 	return r.serve()
 }
@@ -301,7 +313,9 @@ func (a *App) detach(ctx context.Context, o options, cfg appConfig, stdout, stde
 
 // reloadCommand asks the running app to reload and waits for the answer.
 func (a *App) reloadCommand(ctx context.Context, cfg appConfig, stdout, stderr io.Writer) int {
-	ctx, cancel := context.WithTimeout(ctx, cfg.reloadTimeout+10*time.Second)
+	// The app waits for its new process up to the reload timeout of the
+	// configuration, which this command read too.
+	ctx, cancel := context.WithTimeout(ctx, cfg.reloadTimeout+30*time.Second)
 	defer cancel()
 	c, err := dialCtl(ctx, cfg.ctl, nil)
 	if err != nil {

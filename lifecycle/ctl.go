@@ -73,6 +73,7 @@ func (r *runner) serveCtl(ctx context.Context) error {
 		router.HandleCall(ctlReload, rpc.CallFunc(func(c *rpc.CallCtx, _ *struct{}) (ReloadReply, error) {
 			pid, err := r.reload(c.Context())
 			if err != nil {
+				r.log.Error("lifecycle: reload failed", "by", "ctl", "err", err)
 				return ReloadReply{}, rpc.WrapStatus(rpc.CodeUnavailable, "", err)
 			}
 			return ReloadReply{Pid: pid}, nil

@@ -25,7 +25,6 @@ type logHub struct {
 	ring   []string
 	next   int
 	subs   map[*logSub]struct{}
-	linebf []byte
 }
 
 // logSub is one follower of the log.

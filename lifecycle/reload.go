@@ -28,10 +28,23 @@ func (r *runner) reload(ctx context.Context) (int, error) {
 			r.reloading.Store(false)
 		}
 	}()
+	timeout := r.cfg.reloadTimeout
 	if r.opt.config != "" {
-		if _, err := conf.Load(r.opt.config, r.opt.env, os.Environ()); err != nil {
+		file, err := conf.Load(r.opt.config, r.opt.env, os.Environ())
+		if err != nil {
 			return 0, fmt.Errorf("%w: the configuration does not load: %w", ErrReloadFailed, err)
 		}
+		if t := file.App().ReloadTimeout; t > 0 {
+			timeout = t // the new configuration's
+		}
+	}
+	if r.children != nil {
+		// Multi-process mode: the services' processes are replaced, one
+		// service at a time; this process stays.
+		if err := r.children.reload(ctx); err != nil {
+			return 0, fmt.Errorf("%w: %w", ErrReloadFailed, err)
+		}
+		return os.Getpid(), nil
 	}
 	list, files := r.set.snapshot()
 	start := time.Now()
@@ -43,7 +56,7 @@ func (r *runner) reload(ctx context.Context) (int, error) {
 		role:    roleReload,
 		sockets: list,
 		files:   files,
-		timeout: r.cfg.reloadTimeout,
+		timeout: timeout,
 	}.start(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", ErrReloadFailed, err)

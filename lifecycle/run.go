@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -45,6 +46,8 @@ type runner struct {
 	// quit receives a stop asked for over the control socket.
 	quit     chan struct{}
 	quitOnce sync.Once
+	// stderr is where a foreground start says why it failed.
+	stderr io.Writer
 	// closeLog closes the log file, if there is one.
 	closeLog func()
 }
@@ -148,7 +151,7 @@ func (r *runner) startSandbox(ctx context.Context, run *sandboxRun) error {
 		err := run.err
 		run.mu.Unlock()
 		if err == nil {
-			err = errors.New("Setup returned")
+			err = errors.New("its Setup returned")
 		}
 		return fmt.Errorf("%w: sandbox %s: %w", ErrStartFailed, name, err)
 	case <-ctx.Done():
@@ -160,7 +163,7 @@ func (r *runner) startSandbox(ctx context.Context, run *sandboxRun) error {
 func safeSetup(ctx context.Context, sb Sandbox) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("Setup panicked: %v", p)
+			err = fmt.Errorf("its Setup panicked: %v", p)
 		}
 	}()
 	return sb.Setup(ctx)
@@ -209,7 +212,7 @@ func (r *runner) stopSandbox(ctx context.Context, run *sandboxRun) error {
 func safeShutdown(ctx context.Context, sb Sandbox) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("Shutdown panicked: %v", p)
+			err = fmt.Errorf("its Shutdown panicked: %v", p)
 		}
 	}()
 	return sb.Shutdown(ctx)

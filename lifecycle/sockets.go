@@ -184,9 +184,6 @@ func (s *sockets) closeAll() {
 	s.order = nil
 }
 
-// filer is a socket whose fd can be duplicated.
-type filer interface{ File() (*os.File, error) }
-
 // listen returns a listener on addr: the one the parent passed for it, or
 // a new one. Either way the app keeps a dup of its fd to pass at the next
 // reload, until the listener is closed. A unix socket's file is not
@@ -230,7 +227,12 @@ func (s *sockets) listen(ctx context.Context, network, addr string, serving func
 		// address; it is still passed, under the port it got.
 		key, _ = socketKey(network, l.Addr().String())
 	}
-	f, err := l.(filer).File()
+	sc, ok := l.(syscall.Conn)
+	if !ok {
+		l.Close()
+		return nil, fmt.Errorf("%w: %s listener %T has no fd", ErrUnsupportedNetwork, network, l)
+	}
+	f, err := dupSocket(sc, key)
 	if err != nil {
 		l.Close()
 		return nil, fmt.Errorf("lifecycle: %s %s: %w", network, addr, err)
@@ -263,7 +265,12 @@ func (s *sockets) listenPacket(ctx context.Context, network, addr string) (net.P
 	if !fixedPort(network, addr) {
 		key, _ = socketKey(network, pc.LocalAddr().String())
 	}
-	f, err := pc.(filer).File()
+	sc, ok := pc.(syscall.Conn)
+	if !ok {
+		pc.Close()
+		return nil, fmt.Errorf("%w: %s socket %T has no fd", ErrUnsupportedNetwork, network, pc)
+	}
+	f, err := dupSocket(sc, key)
 	if err != nil {
 		pc.Close()
 		return nil, fmt.Errorf("lifecycle: %s %s: %w", network, addr, err)

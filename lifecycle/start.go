@@ -24,10 +24,10 @@ func (r *runner) serve() int {
 	if err := r.begin(ctx, sigs); err != nil {
 		r.in.reportFailure(err)
 		r.log.Error("lifecycle: start failed", "err", err)
-		r.end()
-		if errors.Is(err, ErrAlreadyRunning) || errors.Is(err, errInterrupted) {
-			return ExitFailed
+		if r.in.role == "" && r.cfg.log != "" {
+			fmt.Fprintf(r.stderr, "%s: %v\n", r.app.Name, err)
 		}
+		r.end()
 		return ExitFailed
 	}
 	r.in.reportReady()
