@@ -145,6 +145,9 @@ func testApp() *lifecycle.App {
 	web, err := app.NewService("web")
 	must(err)
 	must(web.AddSandbox(&httpSandbox{}))
+	if os.Getenv(envTransports) != "" {
+		must(addTransportSandboxes(app))
+	}
 	return app
 }
 
