@@ -21,10 +21,10 @@ type logHub struct {
 	app   *slog.LevelVar // the level of the file
 	least *slog.LevelVar // the handler's: min(app, followers)
 
-	mu     sync.Mutex
-	ring   []string
-	next   int
-	subs   map[*logSub]struct{}
+	mu   sync.Mutex
+	ring []string
+	next int
+	subs map[*logSub]struct{}
 }
 
 // logSub is one follower of the log.
