@@ -62,14 +62,22 @@ bench-compare: ## dmicro side by side with a bare framed echo, net/rpc and gRPC-
 bench-procman: ## procman and Debian's supervisord side by side: restart latency, idle and logging CPU and memory (about 5 minutes; apt-get install supervisor)
 	$(GO) run ./internal/procbench
 
-demo: ## start the example server, call it with the example client, stop the server
+demo: ## start the example server detached, call it in a loop while it reloads twice, show its status, stop it
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/rpcserver ./cmd/rpcserver
 	$(GO) build -o $(BIN)/rpcclient ./cmd/rpcclient
-	@./$(BIN)/rpcserver -addr $(DEMO_ADDR) & pid=$$!; \
-	  ./$(BIN)/rpcclient -addr $(DEMO_ADDR) -wait 10s; status=$$?; \
-	  kill -TERM $$pid; wait $$pid || status=$$?; \
-	  exit $$status
+	@set -e; dir=$$(mktemp -d); client=; \
+	  srv="./$(BIN)/rpcserver --config $$dir/demo.conf --pid $$dir/demo.pid --log $$dir/demo.log"; \
+	  trap 'set +e; [ -z "$$client" ] || kill $$client 2>/dev/null; $$srv stop >/dev/null 2>&1 || true; rm -rf "$$dir"' EXIT; \
+	  trap 'exit 130' INT TERM; \
+	  printf '[sandbox.DRpcSandBox]\nListenAddr = $(DEMO_ADDR)\n' > $$dir/demo.conf; \
+	  echo "== rpcserver start -d"; $$srv start -d; \
+	  echo "== rpcclient -loop 4s, calling $(DEMO_ADDR) while the server reloads twice"; \
+	  ./$(BIN)/rpcclient -addr $(DEMO_ADDR) -wait 10s -loop 4s & client=$$!; \
+	  for i in 1 2; do sleep 1; echo "== rpcserver reload"; $$srv reload; done; \
+	  wait $$client; client=; \
+	  echo "== rpcserver status"; $$srv status; \
+	  echo "== rpcserver stop"; $$srv stop
 
 generate: ## regenerate generated code (needs protoc and protoc-gen-go v1.36.11)
 	$(GO) generate ./...
