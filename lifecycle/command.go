@@ -385,6 +385,20 @@ func writeStatus(w io.Writer, info Info) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, s.Service, s.State, s.Pid, up, s.Error)
 	}
 	tw.Flush()
+	if len(info.Children) > 0 {
+		// Multi-process mode: the state of each service's process.
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERVICE\tPROCESS\tPID\tUPTIME\tDETAIL")
+		for _, c := range info.Children {
+			up, detail := "-", c.Detail
+			if c.State == "RUNNING" {
+				up, detail = uptime(now.Sub(c.Since)), ""
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", c.Service, c.State, c.Pid, up, detail)
+		}
+		tw.Flush()
+	}
 }
 
 // uptime formats a duration as supervisord does: [D days, ]H:MM:SS.
