@@ -82,6 +82,19 @@ func (a *App) service(name string, reuse bool) (*Service, error) {
 	return s, nil
 }
 
+// sandboxNames returns the names of the app's sandboxes.
+func (a *App) sandboxNames() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var names []string
+	for _, s := range a.services {
+		for _, sb := range s.sandboxes {
+			names = append(names, sb.Name())
+		}
+	}
+	return names
+}
+
 // Services returns the app's services in the order they were added.
 func (a *App) Services() []*Service {
 	a.mu.Lock()

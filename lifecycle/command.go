@@ -124,6 +124,11 @@ func (a *App) main(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	if o.config == "" {
 		o.config = a.ConfigFile
 	}
+	if o.config != "" {
+		if abs, err := filepath.Abs(o.config); err == nil {
+			o.config = abs // a reload's process finds it wherever it runs
+		}
+	}
 	file, cfg, err := a.loadConfig(o)
 	if err != nil {
 		if cmd == "reload" {
@@ -159,9 +164,9 @@ func (a *App) loadConfig(o options) (*conf.File, appConfig, error) {
 		err  error
 	)
 	if o.config != "" {
-		file, err = conf.Load(o.config, o.env, os.Environ())
+		file, err = conf.LoadFor(o.config, o.env, os.Environ(), a.sandboxNames())
 	} else {
-		file, err = conf.Parse("", nil, o.env, os.Environ())
+		file, err = conf.ParseFor("", nil, o.env, os.Environ(), a.sandboxNames())
 	}
 	if err != nil {
 		return nil, appConfig{}, err
@@ -256,6 +261,9 @@ func (a *App) start(o options, file *conf.File, cfg appConfig, stderr io.Writer)
 	}
 	r.logs = newLogHub(dest, cfg.debug)
 	r.log = slog.New(r.logs.handler()).With("app", a.Name)
+	// The app owns its process, as it owns its signals: what handlers log
+	// with slog's functions goes to the app's log (and ctl log) too.
+	slog.SetDefault(r.log)
 	if in.role == roleService {
 		r.log = r.log.With("service", in.service)
 	}

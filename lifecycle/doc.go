@@ -91,7 +91,8 @@
 // [App.Main] handles the signals of the process it runs: SIGTERM and SIGINT
 // stop it (a second one stops it at once, without waiting for calls in
 // flight), SIGHUP and SIGUSR2 reload it. Nothing else in the package
-// touches signals.
+// touches signals. Main also makes the app's logger slog's default, so
+// that what handlers log with slog.Info goes to the app's log too.
 //
 // # Control socket and status page
 //

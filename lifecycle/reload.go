@@ -30,7 +30,7 @@ func (r *runner) reload(ctx context.Context) (int, error) {
 	}()
 	timeout := r.cfg.reloadTimeout
 	if r.opt.config != "" {
-		file, err := conf.Load(r.opt.config, r.opt.env, os.Environ())
+		file, err := conf.LoadFor(r.opt.config, r.opt.env, os.Environ(), r.app.sandboxNames())
 		if err != nil {
 			return 0, fmt.Errorf("%w: the configuration does not load: %w", ErrReloadFailed, err)
 		}

@@ -183,12 +183,22 @@ func (r *runner) stopSandbox(ctx context.Context, run *sandboxRun) error {
 		run.mu.Unlock()
 		return nil
 	}
+	starting := run.state == Starting
 	run.stopped = true
 	run.setState(Stopping, nil)
-	done, cancel := run.done, run.cancel
+	ready, done, cancel := run.ready, run.done, run.cancel
 	run.mu.Unlock()
 
 	name := run.sb.Name()
+	if starting {
+		// Shutdown is called once Setup has set the sandbox going, never
+		// while it is still building what Shutdown stops.
+		select {
+		case <-ready:
+		case <-done:
+		case <-ctx.Done():
+		}
+	}
 	r.log.Info("lifecycle: stopping sandbox", "sandbox", name)
 	err := safeShutdown(ctx, run.sb)
 	if err != nil && !closedErr(err) {

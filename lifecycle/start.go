@@ -31,7 +31,7 @@ func (r *runner) serve() int {
 		return ExitFailed
 	}
 	r.in.reportReady()
-	r.log.Info("lifecycle: ready", "app", r.app.Name, "pid", os.Getpid(), "sandboxes", len(r.runs))
+	r.log.Info("lifecycle: ready", "pid", os.Getpid(), "sandboxes", len(r.runs))
 
 	newPid := 0
 loop:

@@ -25,11 +25,24 @@ type File struct {
 
 // Load reads the file at path and returns what [Parse] makes of it.
 func Load(path, env string, environ []string) (*File, error) {
+	return LoadFor(path, env, environ, nil)
+}
+
+// LoadFor is [Load] for a program whose sandboxes are named: see [ParseFor].
+func LoadFor(path, env string, environ []string, sandboxes []string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("conf: %w", err)
 	}
-	return Parse(path, data, env, environ)
+	return ParseFor(path, data, env, environ, sandboxes)
+}
+
+// ParseFor is [Parse] for a program whose sandboxes are named: a
+// DMICRO_SANDBOX_<NAME>_<KEY> variable reaches the section of such a
+// sandbox even when the file has none (or there is no file), as
+// DMICRO_APP_<KEY> reaches [app].
+func ParseFor(name string, data []byte, env string, environ []string, sandboxes []string) (*File, error) {
+	return parseFile(name, data, env, environ, sandboxes)
 }
 
 // Parse reads data, the text of the file named name (which names it in
@@ -45,6 +58,10 @@ func Load(path, env string, environ []string) (*File, error) {
 // with errors.Is. It stops after the faults of the lines, if any, without
 // checking values.
 func Parse(name string, data []byte, env string, environ []string) (*File, error) {
+	return parseFile(name, data, env, environ, nil)
+}
+
+func parseFile(name string, data []byte, env string, environ []string, sandboxes []string) (*File, error) {
 	parts, err := parse(name, data)
 	if err != nil {
 		return nil, err
@@ -55,7 +72,7 @@ func Parse(name string, data []byte, env string, environ []string) (*File, error
 	}
 	f := &File{path: name, env: env, byName: make(map[string]*Section)}
 	f.merge(parts)
-	errs = append(errs, f.applyEnviron(environ)...)
+	errs = append(errs, f.applyEnviron(environ, sandboxes)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -144,7 +161,7 @@ func envName(section string) string {
 
 // applyEnviron sets the keys that the DMICRO_ variables of environ name,
 // in the order of the variables' names.
-func (f *File) applyEnviron(environ []string) []error {
+func (f *File) applyEnviron(environ []string, sandboxes []string) []error {
 	vars := make(map[string]string)
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, envPrefix) {
@@ -157,14 +174,24 @@ func (f *File) applyEnviron(environ []string) []error {
 	}
 	slices.Sort(names)
 
-	// The sections a variable may name: those of the file, and [app].
+	// The sections a variable may name: those of the file, [app], and
+	// those of the program's sandboxes.
 	bySection := make(map[string][]string)
 	for _, s := range f.sections {
 		n := envName(s.name)
 		bySection[n] = append(bySection[n], s.name)
 	}
-	if _, ok := f.byName["app"]; !ok {
-		bySection["APP"] = append(bySection["APP"], "app")
+	absent := []string{"app"}
+	for _, sb := range sandboxes {
+		absent = append(absent, "sandbox."+sb)
+	}
+	for _, name := range absent {
+		if _, ok := f.byName[name]; !ok {
+			n := envName(name)
+			if !slices.Contains(bySection[n], name) {
+				bySection[n] = append(bySection[n], name)
+			}
+		}
 	}
 
 	var errs []error
@@ -197,9 +224,13 @@ func (f *File) applyEnviron(environ []string) []error {
 			errs = append(errs, e...)
 			continue
 		}
-		if s == nil { // [app], absent from the file
+		if s == nil { // [app] or a sandbox's, absent from the file
 			s = newSection(secs[0], source{file: f.path})
-			f.sections = slices.Insert(f.sections, 0, s)
+			if s.name == "app" {
+				f.sections = slices.Insert(f.sections, 0, s)
+			} else {
+				f.sections = append(f.sections, s)
+			}
 			f.byName[s.name] = s
 		}
 		s.set(normKey(key), vars[name], src)

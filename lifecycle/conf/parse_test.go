@@ -277,3 +277,22 @@ func TestErrorsAllReported(t *testing.T) {
 		t.Errorf("err = %v, want the duplicate section alone", err)
 	}
 }
+
+// TestParseForSandboxes: a variable reaches the section of a named
+// sandbox that the file does not have.
+func TestParseForSandboxes(t *testing.T) {
+	environ := []string{"DMICRO_SANDBOX_DRPCSANDBOX_LISTENADDR=127.0.0.1:9092", "DMICRO_SANDBOX_OTHER_LISTENADDR=x"}
+	f, err := ParseFor("", nil, "", environ, []string{"DRpcSandBox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Sandbox("DRpcSandBox").String("ListenAddr", ""); got != "127.0.0.1:9092" {
+		t.Errorf("ListenAddr = %q", got)
+	}
+	if f.Sandbox("other").Has("ListenAddr") {
+		t.Error("a variable reached the section of a sandbox the program does not have")
+	}
+	if _, err := ParseFor("", nil, "", []string{"DMICRO_SANDBOX_DRPCSANDBOX_LISTENADR=x"}, []string{"DRpcSandBox"}); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("an unknown key by variable: %v", err)
+	}
+}
