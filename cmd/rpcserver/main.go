@@ -72,7 +72,7 @@ func (s *DRpcSandBox) Setup(ctx context.Context) error {
 	if s.endpoint, err = rpc.NewEndpoint(cfg); err != nil {
 		return err
 	}
-	if _, err := s.endpoint.Router().RouteCall(&Math{log: s.Logger()}); err != nil {
+	if _, err := s.endpoint.Router().RouteCall(new(Math)); err != nil {
 		return err
 	}
 	return s.endpoint.ListenAndServe()
@@ -84,17 +84,15 @@ func (s *DRpcSandBox) Shutdown(ctx context.Context) error {
 }
 
 // Math is the service; embedding rpc.CallCtx gives its methods the call's
-// metadata, session and context. Every call gets a copy of the Math that
-// was routed, log included.
+// metadata, session and context, as in DMicro.
 type Math struct {
 	rpc.CallCtx
-	log *slog.Logger
 }
 
 // Add sums the integers; it is routed as "/math/add".
 func (m *Math) Add(arg *[]int) (int, *rpc.Status) {
 	// test meta
-	m.log.InfoContext(m.Context(), "math.add", "author", m.PeekMeta("author"))
+	slog.InfoContext(m.Context(), "math.add", "author", m.PeekMeta("author")) // the app's log
 	// add
 	var r int
 	for _, a := range *arg {
