@@ -17,7 +17,8 @@ package lifecycle
 //     [BaseSandbox.Listen]. A sandbox without a ListenAddr (or with port
 //     0) gets nothing bound: its child binds a socket of its own, which
 //     the next child of a reload cannot take over while the old one holds
-//     it. An address changed in the file takes a restart of the app.
+//     it. An address changed in the file takes a restart of the app. The
+//     sandboxes of one service may share a socket; two services may not.
 //   - The children run under a procman.Supervisor: they restart when they
 //     crash (the same sockets, no connection refused meanwhile, since the
 //     master holds them), with procman's back-off, and give up (FATAL)

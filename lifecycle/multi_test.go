@@ -455,3 +455,18 @@ func TestMultiProcess(t *testing.T) {
 	}
 	t.Logf("%d processes of the app met, none left", len(seen))
 }
+
+// TestMultiSharedSocket: two services cannot serve one socket in
+// multi-process mode; the start says so and leaves nothing running.
+func TestMultiSharedSocket(t *testing.T) {
+	b := newTestbed(t)
+	b.webAddr = b.rpcAddr
+	multiConf(b)
+	out, code := b.run("start", "-d")
+	if code != lifecycle.ExitFailed || !strings.Contains(out, "services cannot share a socket") {
+		t.Fatalf("start -d with a shared address exited %d: %s", code, out)
+	}
+	if out, code := b.run("status"); code != lifecycle.ExitNotRunning {
+		t.Fatalf("status after the failed start exited %d: %s", code, out)
+	}
+}

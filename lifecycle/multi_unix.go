@@ -44,6 +44,7 @@ type children struct {
 	mu       sync.Mutex
 	sup      *procman.Supervisor // nil until started
 	services []*serviceProcs
+	owners   map[string]string // socket key → the service it is bound for; set at the start
 	byProc   map[string]*child // by procman's full name
 	closers  []io.Closer       // the master's sockets
 	gen      int               // the last program's number
@@ -201,6 +202,16 @@ func (c *children) bind(ctx context.Context, s *serviceProcs, sandbox string) er
 			"sandbox", sandbox, "service", s.name)
 		return nil
 	}
+	key, err := socketKey(network, addr)
+	if err != nil {
+		return err
+	}
+	if owner, ok := c.owners[key]; ok {
+		if owner == s.name {
+			return nil // another sandbox of the service on the same socket
+		}
+		return fmt.Errorf("%s %s is bound for service %s already: services cannot share a socket", network, addr, owner)
+	}
 	var closer io.Closer
 	switch network {
 	case "udp", "udp4", "udp6":
@@ -219,9 +230,12 @@ func (c *children) bind(ctx context.Context, s *serviceProcs, sandbox string) er
 	c.mu.Lock()
 	c.closers = append(c.closers, closer)
 	c.mu.Unlock()
+	if c.owners == nil {
+		c.owners = make(map[string]string)
+	}
+	c.owners[key] = s.name
 	// The child gets the dup that the app's socket set holds (and closes
 	// when the socket is closed), as a reload's new process does.
-	key, _ := socketKey(network, addr)
 	list, files := c.r.set.snapshot()
 	for i, p := range list {
 		if k, _ := socketKey(p.Network, p.Addr); k == key {
