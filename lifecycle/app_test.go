@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -112,26 +111,12 @@ func (s *rpcSandbox) Shutdown(ctx context.Context) error { return s.ep.Shutdown(
 
 // httpSandbox serves GET / (the pid) with net/http on the ListenAddr of
 // its section [sandbox.web], as a sandbox must declare its address for
-// multi-process mode.
-//
-// Its Shutdown loses no request at a reload. net/http's Server.Shutdown
-// closes without an answer a connection whose first request it reads
-// after Shutdown began, and a client does not retry a request that failed
-// on a new connection; a connection accepted just before the reload's
-// SIGTERM is one. So Shutdown closes the listener first, and waits until
-// every connection accepted has its first request in the handler (or has
-// gone idle or closed) before it calls the server's Shutdown.
+// multi-process mode, through lifecycle.HTTPServer, which loses no
+// request at a reload.
 type httpSandbox struct {
 	lifecycle.BaseSandbox
-	srv *http.Server
-	ln  net.Listener
-
-	mu      sync.Mutex
-	pending map[net.Conn]bool // accepted, first request not in the handler yet
-	settled chan struct{}     // a pending connection settled
+	srv *lifecycle.HTTPServer
 }
-
-type connKey struct{}
 
 func (s *httpSandbox) Name() string { return "web" }
 
@@ -141,61 +126,13 @@ func (s *httpSandbox) Setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.ln, s.pending, s.settled = l, make(map[net.Conn]bool), make(chan struct{}, 1)
-	s.srv = &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.settle(r.Context().Value(connKey{}).(net.Conn))
-			fmt.Fprintf(w, "%d\n", os.Getpid())
-		}),
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, connKey{}, c)
-		},
-		ConnState: func(c net.Conn, state http.ConnState) {
-			switch state {
-			case http.StateNew:
-				s.mu.Lock()
-				s.pending[c] = true
-				s.mu.Unlock()
-			case http.StateIdle, http.StateHijacked, http.StateClosed:
-				s.settle(c)
-			}
-		},
-	}
+	s.srv = &lifecycle.HTTPServer{Server: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d\n", os.Getpid())
+	})}}
 	return s.srv.Serve(l)
 }
 
-// settle notes that c's first request reached the handler, or that c
-// went idle or closed.
-func (s *httpSandbox) settle(c net.Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pending[c] {
-		delete(s.pending, c)
-		select {
-		case s.settled <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (s *httpSandbox) Shutdown(ctx context.Context) error {
-	s.ln.Close() // no new connection
-	for {
-		s.mu.Lock()
-		n := len(s.pending)
-		s.mu.Unlock()
-		if n == 0 {
-			break
-		}
-		select {
-		case <-s.settled:
-			continue
-		case <-ctx.Done():
-		}
-		break
-	}
-	return s.srv.Shutdown(ctx)
-}
+func (s *httpSandbox) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
 func testApp() *lifecycle.App {
 	app := lifecycle.NewApp("lifecycle-test")

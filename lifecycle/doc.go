@@ -84,7 +84,9 @@
 // connections already accepted stay with the old process until it drains
 // them, and a client connecting meanwhile is accepted by the new one. An
 // address changed in the configuration is bound afresh and the old one
-// closed. Elsewhere reload fails with [ErrNotSupported].
+// closed. Elsewhere reload fails with [ErrNotSupported]. Serve net/http
+// through [HTTPServer]: http.Server's own Shutdown drops a request that
+// arrives on a connection accepted just before the reload.
 //
 // # Signals
 //
