@@ -88,6 +88,18 @@
 // through [HTTPServer]: http.Server's own Shutdown drops a request that
 // arrives on a connection accepted just before the reload.
 //
+// # Multi-process mode (unix)
+//
+// With [app] mode = multi, the process started is a master that runs no
+// sandbox: it binds every sandbox's socket (the Network and ListenAddr of
+// its [sandbox.NAME] section, which a sandbox must therefore declare, a
+// net/http one too) and runs each service as a child process under
+// procman, with its sockets inherited; procman restarts a child that
+// dies, with back-off. A reload starts each service's new child, waits
+// until it is ready, then stops the old one: the master keeps its pid,
+// and the children run the binary found at the path. status and ctl show
+// the children.
+//
 // # Signals
 //
 // [App.Main] handles the signals of the process it runs: SIGTERM and SIGINT
