@@ -7,7 +7,7 @@ DEMO_ADDR ?= 127.0.0.1:9091
 BIN      := bin
 
 .DEFAULT_GOAL := help
-.PHONY: help build test race soak vet lint fmt fuzz bench bench-compare bench-procman demo generate tidy-check cross clean
+.PHONY: help build test race soak vet lint fmt fuzz bench bench-compare bench-procman bench-hotrestart demo generate tidy-check cross clean
 
 # COMPAT is the comparison module (its own go.mod: gRPC-go lives there only).
 COMPAT := internal/compat/bench
@@ -15,7 +15,7 @@ COMPAT := internal/compat/bench
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## compile every package and command
 	$(GO) build ./...
@@ -61,6 +61,9 @@ bench-compare: ## dmicro side by side with a bare framed echo, net/rpc and gRPC-
 
 bench-procman: ## procman and Debian's supervisord side by side: restart latency, idle and logging CPU and memory (about 5 minutes; apt-get install supervisor)
 	$(GO) run ./internal/procbench
+
+bench-hotrestart: ## one net/http server hot-restarted by dmicro and by cloudflare/tableflip under the same load: failed requests, stalls, reload time (about 3 minutes)
+	cd $(COMPAT) && $(GO) run ./cmd/hotrestart -runs 7 -reloads 10
 
 demo: ## start the example server detached, call it in a loop while it reloads twice, show its status, stop it
 	@mkdir -p $(BIN)

@@ -7,7 +7,12 @@
 //
 //	make bench-compare
 //
+// Package hotrestart and cmd/hotrestart compare lifecycle's hot restart
+// with cloudflare/tableflip's on one net/http server under load
+// (make bench-hotrestart).
+//
 // It is a module of its own so that the toolkit's go.mod never requires
-// gRPC. The systems share internal/loadgen with cmd/rpcbench: same load,
-// same histogram, same CPU and syscall accounting.
+// gRPC or tableflip. The rpc systems share internal/loadgen with
+// cmd/rpcbench: same load, same histogram, same CPU and syscall
+// accounting.
 package bench

@@ -3,6 +3,7 @@ module github.com/dmicro-go/dmicro/internal/compat/bench
 go 1.26.2
 
 require (
+	github.com/cloudflare/tableflip v1.2.3
 	github.com/dmicro-go/dmicro v0.0.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
