@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,7 +26,56 @@ func (b *testbed) startDetached(args ...string) {
 	if out, code := b.run(append([]string{"start", "-d"}, args...)...); code != 0 {
 		b.t.Fatalf("start -d exited %d: %s", code, out)
 	}
-	b.t.Cleanup(func() { b.run("stop") })
+	b.t.Cleanup(func() {
+		b.run("stop")
+		b.noneLeft()
+	})
+}
+
+// noneLeft fails the test if a process of the testbed's app is still
+// alive once the app has stopped (Linux, where /proc tells).
+func (b *testbed) noneLeft() {
+	b.t.Helper()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var left []string
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			if _, err := strconv.Atoi(e.Name()); err != nil {
+				continue
+			}
+			cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if err == nil && strings.Contains(string(cmd), b.conf) && !zombieProc(e.Name()) {
+				left = append(left, e.Name())
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, pid := range left {
+				if p, err := strconv.Atoi(pid); err == nil {
+					syscall.Kill(p, syscall.SIGKILL)
+				}
+			}
+			b.t.Errorf("processes of the app left after stop: %v", left)
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // polling /proc
+	}
+}
+
+// zombieProc reports whether the process is a zombie: exited, not reaped.
+func zombieProc(pid string) bool {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return true
+	}
+	i := strings.LastIndexByte(string(stat), ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z'
 }
 
 // pid returns the pid of the running app, from status -json.

@@ -28,6 +28,16 @@ func (r *runner) reload(ctx context.Context) (int, error) {
 			r.reloading.Store(false)
 		}
 	}()
+	// The reload ends with the app too: a stop kills the new process, and
+	// waits for this to have done so before the app exits, so that no
+	// half-started process outlives it.
+	r.reloads.Add(1)
+	defer r.reloads.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if r.runCtx != nil {
+		defer context.AfterFunc(r.runCtx, cancel)()
+	}
 	timeout := r.cfg.reloadTimeout
 	if r.opt.config != "" {
 		file, err := conf.LoadFor(r.opt.config, r.opt.env, os.Environ(), r.app.sandboxNames())

@@ -40,6 +40,10 @@ type runner struct {
 	children *children // multi-process mode; nil otherwise
 
 	reloading atomic.Bool
+	// reloads counts the reloads in progress; runCtx ends when the app
+	// stops, which ends them.
+	reloads sync.WaitGroup
+	runCtx  context.Context
 	// handedOff receives once a reload's new process is ready: this one
 	// then drains and exits.
 	handedOff chan int

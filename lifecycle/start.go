@@ -21,6 +21,7 @@ func (r *runner) serve() int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	r.runCtx = ctx
 	if err := r.begin(ctx, sigs); err != nil {
 		r.in.reportFailure(err)
 		r.log.Error("lifecycle: start failed", "err", err)
@@ -57,7 +58,8 @@ loop:
 			break loop
 		}
 	}
-	cancel() // a reload in progress kills its new process
+	cancel()         // a reload in progress kills its new process
+	r.reloads.Wait() // and has done so
 	r.drain(sigs, newPid)
 	r.end()
 	r.log.Info("lifecycle: stopped", "pid", os.Getpid())
@@ -78,23 +80,38 @@ func (r *runner) begin(ctx context.Context, sigs <-chan os.Signal) error {
 	sctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
-		if r.in.role != roleService {
+		// The control socket and the status page. A reload's new process
+		// serves them only once its sandboxes serve: until then the old
+		// process alone answers there, so that a status or a second
+		// reload never reaches a process that is still starting.
+		front := func() error {
+			if r.in.role == roleService {
+				return nil
+			}
 			if err := r.serveCtl(sctx); err != nil {
-				started <- err
-				return
+				return err
 			}
 			// The status page takes its inherited socket before
 			// closeUnclaimed lets the others go.
-			if err := r.serveStatus(); err != nil {
+			return r.serveStatus()
+		}
+		late := r.in.role == roleReload
+		if !late {
+			if err := front(); err != nil {
 				started <- err
 				return
 			}
 		}
+		var err error
 		if r.cfg.mode == "multi" && r.in.role != roleService {
-			started <- r.startChildren(sctx)
-			return
+			err = r.startChildren(sctx)
+		} else {
+			err = r.startAll(sctx)
 		}
-		started <- r.startAll(sctx)
+		if err == nil && late {
+			err = front()
+		}
+		started <- err
 	}()
 	for {
 		select {
