@@ -38,9 +38,10 @@ func shellCommands() []shellCommand {
 			run: cmdHelp, complete: completeHelp},
 		{name: "log", usage: "log [-l LEVEL]", short: "follow the app's log (Ctrl-C ends it)",
 			long: "log prints the app's log lines as the app writes them, at LEVEL and above: debug\n" +
-				"(the default: every line), info, warn or error. Ctrl-C ends it, and the shell goes\n" +
-				"on; run as `ctl log`, the end of the input (Ctrl-D) ends it too. It ends when the\n" +
-				"app's process goes away (a reload or a stop), and says how many lines were dropped\n" +
+				"(the default: every line), info, warn or error. Ctrl-C (SIGINT, SIGTERM) ends it,\n" +
+				"and the shell goes on; run as `ctl log`, it reads no input, so it can run in the\n" +
+				"background. It ends when the app's process goes away (a reload or a stop), and\n" +
+				"says how many lines were dropped\n" +
 				"because they came faster than the shell took them.",
 			run: cmdLog, complete: completeLog},
 		{name: "reload", usage: "reload", short: "hot-restart the app; it keeps serving if that fails",

@@ -35,19 +35,6 @@ func cmdLog(sh *shell, ctx context.Context, args []string) int {
 	if level == "" {
 		level = "debug"
 	}
-	if sh.ed == nil && sh.in != nil {
-		// ctl log alone also ends at the end of its input (Ctrl-D). The
-		// reader stays blocked if the follow ends otherwise: ctl exits
-		// right after.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
-		defer cancel()
-		in := sh.in
-		go func() {
-			io.Copy(io.Discard, in)
-			cancel()
-		}()
-	}
 	info, err := sh.info(ctx)
 	if err != nil {
 		return sh.fail(ctx, "log", err)

@@ -458,11 +458,14 @@ func TestShellLog(t *testing.T) {
 		t.Errorf("the shell exited %d; stderr: %q", code, s.err.String())
 	}
 
-	// One command, ended by the end of its input; at level warn it does
-	// not print the info line of debug off.
+	// One command, which reads no input (it may run in the background),
+	// ended by SIGINT; at level warn it does not print the info line of
+	// debug off.
 	s = startShell(t, b, "log", "-l", "warn")
+	s.stdin.Close()
 	s.expectErr("at level warn and above")
 	b.run("ctl", "debug", "off")
+	s.interrupt()
 	if code := s.wait(); code != lifecycle.ExitOK || s.out.String() != "" {
 		t.Errorf("ctl log -l warn exited %d and printed %q; stderr: %q", code, s.out.String(), s.err.String())
 	}
