@@ -2,13 +2,14 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"slices"
 	"sync"
 	"syscall"
+
+	"github.com/dmicro-go/dmicro/transport"
 )
 
 // sockets is the set of listening sockets an app holds, so that a reload
@@ -203,12 +204,8 @@ func (s *sockets) listen(ctx context.Context, network, addr string, serving func
 			return nil, fmt.Errorf("lifecycle: inherited %s %s: %w", network, addr, err)
 		}
 	} else {
-		lc := net.ListenConfig{}
-		l, err = lc.Listen(ctx, network, addr)
-		if err != nil && (network == "unix") && errors.Is(err, syscall.EADDRINUSE) && removeStaleSocket(ctx, addr) {
-			l, err = lc.Listen(ctx, network, addr)
-		}
-		if err != nil {
+		// transport.Bind replaces a unix socket's stale file.
+		if l, err = (transport.Bind{}).Listen(ctx, network, addr); err != nil {
 			return nil, fmt.Errorf("lifecycle: %w", err)
 		}
 	}
@@ -257,8 +254,7 @@ func (s *sockets) listenPacket(ctx context.Context, network, addr string) (net.P
 			return nil, fmt.Errorf("lifecycle: inherited %s %s: %w", network, addr, err)
 		}
 	} else {
-		var lc net.ListenConfig
-		if pc, err = lc.ListenPacket(ctx, network, addr); err != nil {
+		if pc, err = (transport.Bind{}).ListenPacket(ctx, network, addr); err != nil {
 			return nil, fmt.Errorf("lifecycle: %w", err)
 		}
 	}
@@ -301,25 +297,4 @@ func (l *listener) Accept() (net.Conn, error) {
 func (l *listener) Close() error {
 	l.closed.Do(func() { l.set.release(l.key) })
 	return l.Listener.Close()
-}
-
-// removeStaleSocket removes the unix socket file at path if nobody
-// listens on it, and reports whether it did.
-func removeStaleSocket(ctx context.Context, path string) bool {
-	if path == "" || path[0] == '@' {
-		return false
-	}
-	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != os.ModeSocket {
-		return false
-	}
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "unix", path)
-	if err == nil {
-		c.Close()
-		return false
-	}
-	if !errors.Is(err, syscall.ECONNREFUSED) {
-		return false
-	}
-	return os.Remove(path) == nil
 }
