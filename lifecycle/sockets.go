@@ -224,6 +224,10 @@ func (s *sockets) listen(ctx context.Context, network, addr string, serving func
 		// address; it is still passed, under the port it got.
 		key, _ = socketKey(network, l.Addr().String())
 	}
+	if !handoffSupported {
+		// Nothing to pass on: the app serves, without hot restart.
+		return &listener{Listener: l, set: s, serving: serving}, nil
+	}
 	sc, ok := l.(syscall.Conn)
 	if !ok {
 		l.Close()
@@ -260,6 +264,9 @@ func (s *sockets) listenPacket(ctx context.Context, network, addr string) (net.P
 	}
 	if !fixedPort(network, addr) {
 		key, _ = socketKey(network, pc.LocalAddr().String())
+	}
+	if !handoffSupported {
+		return pc, nil
 	}
 	sc, ok := pc.(syscall.Conn)
 	if !ok {
