@@ -95,7 +95,7 @@ func (sh *shell) prompt() string { return sh.app.Name + " » " }
 func (sh *shell) loop(ctx context.Context) int {
 	prompt, last := "", ExitOK
 	if sh.ed.IsTerminal() {
-		stop := guardTerminal(sh.ed)
+		stop := sh.ed.GuardSignals()
 		defer stop()
 		// The terminal is not raw while a command runs, nor for a moment
 		// between commands: Ctrl-C there must not end the shell. Each

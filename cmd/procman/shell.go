@@ -35,7 +35,7 @@ func (c *ctl) terminal() lineedit.Terminal {
 // line until exit, quit or the end of input (Ctrl-D).
 func (c *ctl) shell() {
 	if c.ed.IsTerminal() {
-		stop := guardTerminal(c.ed)
+		stop := c.ed.GuardSignals()
 		defer stop()
 		c.loadHistory()
 		defer c.saveHistory()

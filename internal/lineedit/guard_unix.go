@@ -1,27 +1,25 @@
 //go:build unix
 
-package main
+package lineedit
 
 import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/dmicro-go/dmicro/internal/lineedit"
 )
 
-// guardTerminal makes SIGTERM and SIGHUP, which end procman ctl, give the
+// GuardSignals makes SIGTERM and SIGHUP, which end the program, give the
 // terminal back its mode first, should they come while the editor holds
-// it raw; procman ctl then dies of the signal, as it would have. stop
+// it raw; the program then dies of the signal, as it would have. stop
 // ends the guard.
-func guardTerminal(ed *lineedit.Editor) (stop func()) {
+func (e *Editor) GuardSignals() (stop func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case sig := <-sigs:
-			ed.Close()
+			e.Close()
 			signal.Reset(sig)
 			syscall.Kill(os.Getpid(), sig.(syscall.Signal))
 		case <-done:
