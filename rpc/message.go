@@ -90,3 +90,21 @@ func (m *Message) Status() *Status { return m.status }
 // Timeout returns the time the caller had left when the call was sent, or
 // zero for no deadline.
 func (m *Message) Timeout() time.Duration { return m.w.Timeout }
+
+// Filters returns the ids of the transfer filters applied to the body, in
+// the order they were applied: as chosen for a message being sent (after
+// its body was encoded), as listed in the frame of one received. A reply
+// goes back through the filters of its call. The slice must not be kept or
+// changed.
+func (m *Message) Filters() []byte { return m.w.Filters }
+
+// SetFilters chooses the transfer filters (by name, from Config.Filters)
+// of a call or push being sent, as [WithFilters] does; with no names, none.
+// It works before the body is encoded: in a [CallInterceptor], before it
+// calls next. Elsewhere it does nothing. An unknown name fails the call
+// with CodeInvalidArgument.
+func (m *Message) SetFilters(names ...string) {
+	if m.oc != nil && m.w == &m.oc.w {
+		m.oc.opts.filters, m.oc.opts.filtersSet = names, true
+	}
+}

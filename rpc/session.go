@@ -125,6 +125,24 @@ func (s *Session) Close() error {
 	return nil
 }
 
+// CloseConn closes the session's current connection as a failed network
+// would, with err as the reason its calls in flight fail with (a *Status, or
+// any error converted with [StatusOf]; nil means CodeConnClosed). A dialed
+// session then redials by the endpoint's RedialPolicy; any other session is
+// closed for good, and Err returns the reason. The heartbeat plugin uses it
+// for a peer that fell silent. Without a connection it does nothing.
+func (s *Session) CloseConn(err error) {
+	c := s.cur.Load()
+	if c == nil {
+		return
+	}
+	st := NewStatus(CodeConnClosed, "connection closed")
+	if err != nil {
+		st = StatusOf(err)
+	}
+	c.fail(st)
+}
+
 // install makes c the session's connection, unless the session is closed.
 func (s *Session) install(c *conn) bool {
 	s.mu.Lock()

@@ -180,6 +180,12 @@ func (f *framer) field(line []byte) *failure {
 		f.addMeta(name[len(metaPrefix):], value)
 		return nil
 	}
+	if len(name) == len(hdrAuthorization) && equalFold(name, hdrAuthorization) {
+		// The standard credential header is the metadata pair
+		// "authorization", so that auth works with any HTTP client.
+		f.addMeta(name, value)
+		return nil
+	}
 	switch headerOf(name) {
 	case hContentLength:
 		n, ok := parseLength(value)

@@ -16,6 +16,8 @@ const (
 	hdrFilters = "rpc-filters"
 	hdrCode    = "rpc-code"
 	hdrCancel  = "rpc-cancel"
+	// hdrAuthorization is read as the metadata pair "authorization".
+	hdrAuthorization = "authorization"
 )
 
 // startHead prepares the reader for a new head.

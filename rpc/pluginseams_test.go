@@ -1,0 +1,121 @@
+package rpc_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/dmicro-go/dmicro/rpc"
+	"github.com/dmicro-go/dmicro/rpc/wire"
+	"github.com/dmicro-go/dmicro/rpc/wire/filter"
+)
+
+// filterChooser is a CallInterceptor that sends calls carrying the
+// metadata "seal: 1" through the md5 filter, as the securebody plugin does
+// with its own filter.
+type filterChooser struct{}
+
+func (filterChooser) Name() string { return "filter-chooser" }
+
+func (filterChooser) InterceptCall(next rpc.InvokeFunc) rpc.InvokeFunc {
+	return func(ctx context.Context, m *rpc.Message, reply any) error {
+		if m.Meta().Get("seal") == "1" {
+			m.SetFilters("md5")
+		}
+		return next(ctx, m, reply)
+	}
+}
+
+// filterSeer records the filter ids of the calls a server reads and of
+// the replies a client reads.
+type filterSeer struct {
+	mu   sync.Mutex
+	seen [][]byte
+}
+
+func (*filterSeer) Name() string { return "filter-seer" }
+
+func (f *filterSeer) record(m *rpc.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = append(f.seen, slices.Clone(m.Filters()))
+	return nil
+}
+
+func (f *filterSeer) AfterReadCallBody(m *rpc.Message) error    { return f.record(m) }
+func (f *filterSeer) AfterReadReplyHeader(m *rpc.Message) error { return f.record(m) }
+
+func (f *filterSeer) take() [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.seen
+	f.seen = nil
+	return s
+}
+
+// TestMessageSetFilters: a CallInterceptor chooses a call's transfer
+// filters; the server sees them in Message.Filters, and the reply comes
+// back through them. An unknown name fails the call, not the session.
+func TestMessageSetFilters(t *testing.T) {
+	srvSeer, cliSeer := new(filterSeer), new(filterSeer)
+	p := newPair(t, pairOptions{
+		srv:     rpc.Config{Filters: []wire.Filter{filter.MD5{}}},
+		cli:     rpc.Config{Filters: []wire.Filter{filter.MD5{}}},
+		srvPlug: []rpc.Plugin{srvSeer},
+		cliPlug: []rpc.Plugin{filterChooser{}, cliSeer},
+		setup:   biRoutes(t),
+	})
+	ctx := testCtx(t)
+	var sum int
+	if err := p.sess.Call(ctx, "/bi/sum", []int{1, 2}, &sum, rpc.WithMeta("seal", "1")); err != nil || sum != 3 {
+		t.Fatalf("sealed call: sum %d, err %v", sum, err)
+	}
+	if err := p.sess.Call(ctx, "/bi/sum", []int{3}, &sum); err != nil || sum != 3 {
+		t.Fatalf("plain call: sum %d, err %v", sum, err)
+	}
+	want := [][]byte{{'5'}, {}}
+	for side, seer := range map[string]*filterSeer{"server": srvSeer, "client": cliSeer} {
+		got := seer.take()
+		if len(got) != 2 || !slices.Equal(got[0], want[0]) || len(got[1]) != 0 {
+			t.Errorf("%s saw filters %q, want %q", side, got, want)
+		}
+	}
+
+	bad := newPair(t, pairOptions{cliPlug: []rpc.Plugin{filterChooser{}}, setup: biRoutes(t)})
+	err := bad.sess.Call(ctx, "/bi/sum", []int{1}, &sum, rpc.WithMeta("seal", "1"))
+	biWantCode(t, "a call choosing a filter the endpoint lacks", err, rpc.CodeInvalidArgument)
+	biServes(t, bad)
+}
+
+// TestSessionCloseConn: closing a dialed session's connection makes it
+// redial, and the same session works again; on an accepted session it
+// closes the session for good with the reason given.
+func TestSessionCloseConn(t *testing.T) {
+	t.Run("dialed redials", func(t *testing.T) {
+		p := newPair(t, pairOptions{cli: rpc.Config{Redial: rpc.RedialPolicy{Attempts: -1}}, setup: biRoutes(t)})
+		ctx := testCtx(t)
+		first := p.sess.LocalAddr().String()
+		p.sess.CloseConn(rpc.NewStatus(rpc.CodeUnavailable, "peer fell silent"))
+		var sum int
+		if err := p.sess.Call(ctx, "/bi/sum", []int{2, 2}, &sum, rpc.WithWaitForReady()); err != nil || sum != 4 {
+			t.Fatalf("call after CloseConn: sum %d, err %v", sum, err)
+		}
+		if p.sess.LocalAddr().String() == first {
+			t.Errorf("the session still uses its first connection %s", first)
+		}
+		if err := p.sess.Err(); err != nil {
+			t.Errorf("Err = %v after a redial, want nil", err)
+		}
+	})
+	t.Run("accepted closes", func(t *testing.T) {
+		p := newPair(t, pairOptions{setup: biRoutes(t)})
+		ss := p.serverSession(t)
+		ss.CloseConn(rpc.NewStatus(rpc.CodeUnavailable, "peer fell silent"))
+		<-ss.Done()
+		if got := rpc.CodeOf(ss.Err()); got != rpc.CodeUnavailable {
+			t.Errorf("Err = %v, want code %v", ss.Err(), rpc.CodeUnavailable)
+		}
+		<-p.sess.Done()
+	})
+}
