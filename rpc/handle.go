@@ -20,9 +20,7 @@ import (
 func (c *conn) onCall(m *wire.Message) (handedOff bool) {
 	in := newInbound(c, m)
 	e := c.ep
-	if e.cfg.LogCalls || e.cfg.SlowCallThreshold > 0 {
-		in.start = time.Now()
-	}
+	in.start = time.Now()
 	if err := runHook(e.plugins.afterReadCallHeader, AfterReadCallHeaderHook.AfterReadCallHeader, &in.msg); err != nil {
 		c.finishCall(in, nil, err)
 		return false
@@ -48,9 +46,7 @@ func (c *conn) onCall(m *wire.Message) (handedOff bool) {
 func (c *conn) onPush(m *wire.Message) {
 	in := newInbound(c, m)
 	e := c.ep
-	if e.cfg.LogCalls || e.cfg.SlowCallThreshold > 0 {
-		in.start = time.Now()
-	}
+	in.start = time.Now()
 	if err := runHook(e.plugins.afterReadPushHeader, AfterReadPushHeaderHook.AfterReadPushHeader, &in.msg); err != nil {
 		c.dropPush(in, err, false)
 		return
@@ -274,7 +270,7 @@ func (c *conn) finishCall(in *inbound, reply any, err error) {
 	r.Type, r.Seq = wire.TypeReply, in.w.Seq
 	r.Meta.CopyFrom(&in.replyMeta)
 	rm := &in.reply
-	*rm = Message{w: r, method: in.w.Method, sess: c.s, ctx: in.handlerCtx(), body: reply}
+	*rm = Message{w: r, method: in.w.Method, sess: c.s, ctx: in.handlerCtx(), body: reply, in: in}
 	bp := getBody()
 	defer putBody(bp)
 	st := StatusOf(err)
@@ -381,7 +377,7 @@ func (c *conn) dropPush(in *inbound, err error, answered bool) {
 // logHandled writes the per-call log lines that Config asks for.
 func (c *conn) logHandled(in *inbound, st *Status) {
 	cfg := &c.ep.cfg
-	if in.start.IsZero() {
+	if !cfg.LogCalls && cfg.SlowCallThreshold <= 0 {
 		return
 	}
 	d := time.Since(in.start)

@@ -108,3 +108,14 @@ func (m *Message) SetFilters(names ...string) {
 		m.oc.opts.filters, m.oc.opts.filtersSet = names, true
 	}
 }
+
+// ReadAt returns when a received call or push was read (its header), on
+// the receiving side: in its hooks, its handler's interceptors, and the
+// hooks of its reply, where time.Since(m.ReadAt()) is how long the call
+// took from read to reply. It is zero on the sending side.
+func (m *Message) ReadAt() time.Time {
+	if m.in == nil {
+		return time.Time{}
+	}
+	return m.in.start
+}

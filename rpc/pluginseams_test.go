@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dmicro-go/dmicro/rpc"
 	"github.com/dmicro-go/dmicro/rpc/wire"
@@ -118,4 +119,44 @@ func TestSessionCloseConn(t *testing.T) {
 		}
 		<-p.sess.Done()
 	})
+}
+
+// readAtSeer checks that a reply's hooks see when its call was read.
+type readAtSeer struct {
+	mu  sync.Mutex
+	got []time.Duration
+}
+
+func (*readAtSeer) Name() string { return "read-at-seer" }
+
+func (r *readAtSeer) AfterWriteReply(m *rpc.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.ReadAt().IsZero() {
+		r.got = append(r.got, -1)
+	} else {
+		r.got = append(r.got, time.Since(m.ReadAt()))
+	}
+	return nil
+}
+
+// TestMessageReadAt: the hooks of a reply see when its call was read, so a
+// plugin measures read-to-reply without state of its own; the sending side
+// sees zero.
+func TestMessageReadAt(t *testing.T) {
+	seer := new(readAtSeer)
+	p := newPair(t, pairOptions{srvPlug: []rpc.Plugin{seer}, setup: biRoutes(t)})
+	var sum int
+	if err := p.sess.Call(testCtx(t), "/bi/sum", []int{1}, &sum); err != nil {
+		t.Fatal(err)
+	}
+	seer.mu.Lock()
+	defer seer.mu.Unlock()
+	if len(seer.got) != 1 || seer.got[0] < 0 {
+		t.Fatalf("AfterWriteReply saw read-to-reply times %v, want one, not zero", seer.got)
+	}
+	var m rpc.Message
+	if !m.ReadAt().IsZero() {
+		t.Errorf("a message not received has ReadAt %v, want zero", m.ReadAt())
+	}
 }
