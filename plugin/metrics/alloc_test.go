@@ -1,0 +1,174 @@
+package metrics
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/rpc"
+	"github.com/dmicro-go/dmicro/rpc/rpctest"
+)
+
+// TestRecordingAllocatesNothing pins the recording path at no allocation:
+// a method's lookup, a code's count, a duration's observation.
+func TestRecordingAllocatesNothing(t *testing.T) {
+	mt := newMetrics(t, Config{})
+	mt.methods.get("/math/add")
+	for name, f := range map[string]func(){
+		"lookup": func() { mt.methods.get("/math/add") },
+		"lookup past the cap": func() {
+			mt.methods.full.Store(true)
+			mt.methods.get("/not/learnt")
+		},
+		"code": func() { mt.methods.other.serverCalls.add(rpc.CodeNotFound) },
+		"observe": func() {
+			mt.methods.other.clientTime.observe(mt.bounds, 3*time.Millisecond)
+		},
+	} {
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("%s: %v allocations, want 0", name, n)
+		}
+	}
+}
+
+// probe runs the hooks and interceptors of a Metrics (that no endpoint
+// has) on the real messages of a call and a push, with
+// testing.AllocsPerRun, from hooks that run before the plugin's own.
+type probe struct {
+	mt     *Metrics
+	invoke rpc.InvokeFunc  // mt's call interceptor around nothing
+	handle rpc.HandlerFunc // mt's handler interceptor around nothing
+
+	mu     sync.Mutex
+	allocs map[string]float64
+}
+
+func newProbe(t *testing.T) *probe {
+	p := &probe{mt: newMetrics(t, Config{}), allocs: map[string]float64{}}
+	p.invoke = p.mt.InterceptCall(func(context.Context, *rpc.Message, any) error { return nil })
+	p.handle = p.mt.InterceptHandler(func(context.Context, *rpc.Message) (any, error) { return nil, nil })
+	return p
+}
+
+func (*probe) Name() string { return "probe" }
+
+func (p *probe) measure(name string, f func()) {
+	n := testing.AllocsPerRun(50, f)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.allocs[name] = n
+}
+
+func (p *probe) InterceptCall(next rpc.InvokeFunc) rpc.InvokeFunc {
+	return func(ctx context.Context, m *rpc.Message, reply any) error {
+		p.measure("InterceptCall "+strings.ToLower(m.Type().String()), func() { p.invoke(ctx, m, reply) })
+		return next(ctx, m, reply)
+	}
+}
+
+func (p *probe) InterceptHandler(next rpc.HandlerFunc) rpc.HandlerFunc {
+	return func(ctx context.Context, m *rpc.Message) (any, error) {
+		p.measure("InterceptHandler "+strings.ToLower(m.Type().String()), func() { p.handle(ctx, m) })
+		return next(ctx, m)
+	}
+}
+
+func (p *probe) AfterWriteCall(m *rpc.Message) error {
+	p.measure("AfterWriteCall", func() { p.mt.AfterWriteCall(m) })
+	return nil
+}
+
+func (p *probe) AfterReadReplyHeader(m *rpc.Message) error {
+	p.measure("AfterReadReplyHeader", func() { p.mt.AfterReadReplyHeader(m) })
+	return nil
+}
+
+func (p *probe) AfterWritePush(m *rpc.Message) error {
+	p.measure("AfterWritePush", func() { p.mt.AfterWritePush(m) })
+	return nil
+}
+
+func (p *probe) AfterReadCallHeader(m *rpc.Message) error {
+	p.measure("AfterReadCallHeader", func() { p.mt.AfterReadCallHeader(m) })
+	return nil
+}
+
+func (p *probe) BeforeWriteReply(m *rpc.Message) error {
+	p.measure("BeforeWriteReply", func() { p.mt.BeforeWriteReply(m) })
+	return nil
+}
+
+func (p *probe) AfterWriteReply(m *rpc.Message) error {
+	p.measure("AfterWriteReply", func() { p.mt.AfterWriteReply(m) })
+	return nil
+}
+
+func (p *probe) AfterReadPushHeader(m *rpc.Message) error {
+	p.measure("AfterReadPushHeader", func() { p.mt.AfterReadPushHeader(m) })
+	return nil
+}
+
+// TestHooksAllocateNothing calls each hook and interceptor of the plugin
+// that runs per call or push, on the messages of a real call and push,
+// and counts the allocations of the plugin's code alone.
+func TestHooksAllocateNothing(t *testing.T) {
+	leakcheck.Check(t)
+	srvProbe, cliProbe := newProbe(t), newProbe(t)
+	srvM, cliM := newMetrics(t, Config{}), newMetrics(t, Config{})
+	_, addr := startServer(t, nil, nil, srvProbe, srvM)
+	cli := newClient(t, rpc.Config{}, cliProbe, cliM)
+	sess, err := cli.Dial(rpctest.Context(t), addr)
+	must(t, err)
+	must(t, sess.Call(rpctest.Context(t), "/math/add", []int{1, 2, 3}, nil))
+	must(t, sess.Push(rpctest.Context(t), "/note", "hi"))
+	waitValue(t, srvM, `dmicro_server_pushes_total{method="/note",code="ok"}`, 1)
+	waitValue(t, srvM, `dmicro_server_calls_total{method="/math/add",code="ok"}`, 1)
+
+	for _, c := range []struct {
+		p     *probe
+		hooks []string
+	}{
+		{cliProbe, []string{"InterceptCall call", "InterceptCall push", "AfterWriteCall", "AfterReadReplyHeader", "AfterWritePush"}},
+		{srvProbe, []string{"AfterReadCallHeader", "BeforeWriteReply", "AfterWriteReply", "AfterReadPushHeader", "InterceptHandler call", "InterceptHandler push"}},
+	} {
+		c.p.mu.Lock()
+		for _, h := range c.hooks {
+			if n, ok := c.p.allocs[h]; !ok || n != 0 {
+				t.Errorf("%s: %v allocations (measured: %v), want 0", h, n, ok)
+			}
+		}
+		c.p.mu.Unlock()
+	}
+}
+
+// TestCallAllocations compares the allocations of a whole call, client
+// and server in one process, with and without the plugin on both sides.
+func TestCallAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops items at random")
+	}
+	leakcheck.Check(t)
+	perCall := func(srvPlug, cliPlug rpc.Plugin) float64 {
+		p := newPair(t, nil, srvPlug, cliPlug)
+		ctx := rpctest.Context(t)
+		var sum int
+		call := func() {
+			if err := p.sess.Call(ctx, "/math/add", []int{1, 2, 3}, &sum); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 100 {
+			call() // warm the pools, and learn the method
+		}
+		return testing.AllocsPerRun(500, call)
+	}
+	bare := perCall(nil, nil)
+	with := perCall(newMetrics(t, Config{}), newMetrics(t, Config{}))
+	t.Logf("allocations per call: %v bare, %v with metrics", bare, with)
+	if with > bare {
+		t.Errorf("a call allocates %v times with metrics, %v without", with, bare)
+	}
+}
