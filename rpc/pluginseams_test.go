@@ -160,3 +160,40 @@ func TestMessageReadAt(t *testing.T) {
 		t.Errorf("a message not received has ReadAt %v, want zero", m.ReadAt())
 	}
 }
+
+// closer closes the server side of a session with CloseWithError right
+// after the reply to /bi/sum is handed to the connection.
+type closer struct{}
+
+func (closer) Name() string { return "closer" }
+
+func (closer) AfterWriteReply(m *rpc.Message) error {
+	m.Session().CloseWithError(rpc.NewStatus(rpc.CodeUnauthorized, "go away"))
+	return nil
+}
+
+// TestSessionCloseWithError: the reply queued before CloseWithError reaches
+// the caller, and then the session ends with the status given.
+func TestSessionCloseWithError(t *testing.T) {
+	for i := range 20 {
+		p := newPair(t, pairOptions{srvPlug: []rpc.Plugin{closer{}}, setup: biRoutes(t)})
+		var sum int
+		if err := p.sess.Call(testCtx(t), "/bi/sum", []int{i, 1}, &sum); err != nil || sum != i+1 {
+			t.Fatalf("call %d: sum %d, err %v; want the reply before the close", i, sum, err)
+		}
+		<-p.sess.Done()
+		if got := rpc.CodeOf(p.sess.Err()); got != rpc.CodeUnauthorized {
+			t.Fatalf("session ended with %v, want code %v", p.sess.Err(), rpc.CodeUnauthorized)
+		}
+	}
+}
+
+func TestSessionDialAddr(t *testing.T) {
+	p := newPair(t, pairOptions{setup: biRoutes(t)})
+	if got := p.sess.DialAddr(); got != p.addr {
+		t.Errorf("dialed session's DialAddr = %q, want %q", got, p.addr)
+	}
+	if got := p.serverSession(t).DialAddr(); got != "" {
+		t.Errorf("accepted session's DialAddr = %q, want empty", got)
+	}
+}

@@ -73,6 +73,11 @@ func (s *Session) SetID(id string) error { return s.ep.hub.rename(s, id) }
 // Endpoint returns the endpoint the session belongs to.
 func (s *Session) Endpoint() *Endpoint { return s.ep }
 
+// DialAddr returns the address a dialed session was dialed with, which it
+// also redials; "" for an accepted session. Unlike RemoteAddr it is known
+// before the first connection is made, in AfterDial hooks too.
+func (s *Session) DialAddr() string { return s.addr }
+
 // Dialed reports whether this side dialed the session.
 func (s *Session) Dialed() bool { return s.dialed }
 
@@ -141,6 +146,26 @@ func (s *Session) CloseConn(err error) {
 		st = StatusOf(err)
 	}
 	c.fail(st)
+}
+
+// CloseWithError closes the session's current connection after telling
+// the peer why: a connection error carrying err's status (a *Status, or any
+// error converted with [StatusOf]; nil means CodeConnClosed) is queued
+// behind the frames already queued, so that a reply just written reaches
+// the peer first, and the connection closes once it is written. The peer's
+// calls still in flight then fail with that status. As after CloseConn, a
+// dialed session redials by its policy and any other is closed for good.
+// The auth plugin refuses a session with it.
+func (s *Session) CloseWithError(err error) {
+	c := s.cur.Load()
+	if c == nil {
+		return
+	}
+	st := NewStatus(CodeConnClosed, "connection closed")
+	if err != nil {
+		st = StatusOf(err)
+	}
+	c.abort(st)
 }
 
 // install makes c the session's connection, unless the session is closed.
