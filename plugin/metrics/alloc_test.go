@@ -23,9 +23,10 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 			mt.methods.full.Store(true)
 			mt.methods.get("/not/learnt")
 		},
-		"code": func() { mt.methods.other.serverCalls.add(rpc.CodeNotFound) },
+		"code": func() { mt.methods.other.server.calls.add(rpc.CodeNotFound) },
 		"observe": func() {
-			mt.methods.other.clientTime.observe(mt.bounds, 3*time.Millisecond)
+			st := mt.methods.other
+			st.client.time.observe(mt.bounds, &st.client.timeSum, 3*time.Millisecond)
 		},
 	} {
 		if n := testing.AllocsPerRun(100, f); n != 0 {

@@ -81,9 +81,15 @@
 //
 // Counters and histograms are atomic integers. A method's counters are
 // found in a map that is replaced, never changed, when a method is learnt:
-// looking one up takes no lock and allocates nothing. So the hooks add no
-// allocation to a call and no lock, only a few atomic adds and two clock
-// reads; BenchmarkCall compares a call with and without the plugin.
+// looking one up takes no lock and allocates nothing. The counters one
+// side of a call updates (count, duration sum, bytes, in flight) share a
+// cache line of their method's, so that under load a call moves few lines
+// between cores; the in-flight gauges and byte totals are summed over the
+// methods at scrape time. So the hooks add no allocation to a call and no
+// lock: a few map lookups, atomic adds and monotonic clock reads (two on
+// the calling side, one on the answering side), about 0.2 µs per call for
+// both sides together on a 2-core VM. BenchmarkCall compares a call with
+// and without the plugin; BenchmarkRecord measures the plugin alone.
 //
 // # Exposition
 //

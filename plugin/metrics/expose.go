@@ -68,48 +68,61 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 
 	w.family(ns+"client_calls", "counter", "", "Calls this endpoint sent, by method and result code.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.clientCalls)
+		mt.appendCodes(w, st.label, &st.client.calls)
 	}
 	w.family(ns+"client_call_duration_seconds", "histogram", "seconds", "Time from sending a call to having its reply decoded, by method.")
 	for _, st := range list {
-		appendHistogram(w, st.label, &st.clientTime, les, cum)
+		appendHistogram(w, st.label, st.client.time, &st.client.timeSum, les, cum)
 	}
 	w.family(ns+"client_calls_in_flight", "gauge", "", "Calls this endpoint sent and waits for.")
 	w.series("")
-	w.int(mt.clientInFlight.Load())
+	w.int(inFlight(list, func(st *methodStats) (done, started uint64) {
+		return st.client.calls.total(), st.client.started.Load()
+	}))
 	w.family(ns+"client_pushes", "counter", "", "Pushes this endpoint sent, by method and the result of sending.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.clientPushes)
+		mt.appendCodes(w, st.label, &st.client.pushes)
 	}
 
 	w.family(ns+"server_calls_started", "counter", "", "Calls this endpoint read, by method.")
 	for _, st := range list {
-		appendMethodCount(w, st.label, st.serverStarted.Load())
+		appendMethodCount(w, st.label, st.server.started.Load())
 	}
 	w.family(ns+"server_calls", "counter", "", "Calls this endpoint answered, by method and the code of the reply written.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.serverCalls)
+		mt.appendCodes(w, st.label, &st.server.calls)
 	}
 	w.family(ns+"server_call_duration_seconds", "histogram", "seconds", "Time from reading a call to writing its reply, by method.")
 	for _, st := range list {
-		appendHistogram(w, st.label, &st.serverTime, les, cum)
+		appendHistogram(w, st.label, st.server.time, &st.server.timeSum, les, cum)
 	}
 	w.family(ns+"server_calls_in_flight", "gauge", "", "Calls this endpoint read and has not answered yet.")
 	w.series("")
-	w.int(mt.serverInFlight.Load())
+	w.int(inFlight(list, func(st *methodStats) (done, started uint64) {
+		return st.server.finished.Load(), st.server.started.Load()
+	}))
 	w.family(ns+"server_pushes_received", "counter", "", "Pushes this endpoint read, by method.")
 	for _, st := range list {
-		appendMethodCount(w, st.label, st.pushesRead.Load())
+		appendMethodCount(w, st.label, st.server.pushesRead.Load())
 	}
 	w.family(ns+"server_pushes", "counter", "", "Pushes whose handler ran, by method and the code of the handler's result.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.serverPushes)
+		mt.appendCodes(w, st.label, &st.server.pushes)
 	}
 
+	var in, out [numKinds]uint64
+	for _, st := range list {
+		in[kindCall] += st.server.callIn.Load()
+		in[kindReply] += st.client.replyIn.Load()
+		in[kindPush] += st.server.pushIn.Load()
+		out[kindCall] += st.client.callOut.Load()
+		out[kindReply] += st.server.replyOut.Load()
+		out[kindPush] += st.client.pushOut.Load()
+	}
 	w.family(ns+"received_body_bytes", "counter", "bytes", "Bytes of the bodies of the calls, replies and pushes read, as encoded (frame headers not included).")
-	appendKinds(w, &mt.bytesIn)
+	appendKinds(w, &in)
 	w.family(ns+"sent_body_bytes", "counter", "bytes", "Bytes of the bodies of the calls, replies and pushes written, as encoded (frame headers not included).")
-	appendKinds(w, &mt.bytesOut)
+	appendKinds(w, &out)
 
 	var sessions [numSides]int64
 	for _, e := range mt.endpointList() {
@@ -140,6 +153,19 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	}
 	w.end()
 	return w.b
+}
+
+// inFlight returns the calls started and not done, summed over list. Each
+// method's done count is read before its started count: a call counts as
+// started before it counts as done, so the difference is never negative
+// (a call done in between counts as still in flight, for this scrape).
+func inFlight(list []*methodStats, counts func(*methodStats) (done, started uint64)) int64 {
+	var n int64
+	for _, st := range list {
+		done, started := counts(st)
+		n += int64(started - done)
+	}
+	return max(n, 0)
 }
 
 func (mt *Metrics) endpointList() []*rpc.Endpoint {
@@ -174,9 +200,10 @@ func appendMethodCount(w *expo, method string, v uint64) {
 	}
 }
 
-// appendHistogram writes a histogram of method, if it counted something.
-func appendHistogram(w *expo, method string, h *histogram, les []string, cum []uint64) {
-	count, sum := h.load(cum)
+// appendHistogram writes a histogram of method, if it counted something;
+// sum is its sum in nanoseconds.
+func appendHistogram(w *expo, method string, h histogram, sum *atomic.Uint64, les []string, cum []uint64) {
+	count := h.load(cum)
 	if count == 0 {
 		return
 	}
@@ -191,14 +218,14 @@ func appendHistogram(w *expo, method string, h *histogram, les []string, cum []u
 	w.uint(count)
 	w.series("_sum")
 	w.label("method", method)
-	w.float(sum)
+	w.float(float64(sum.Load()) / 1e9)
 }
 
-func appendKinds(w *expo, c *[numKinds]atomic.Uint64) {
-	for i := range c {
+func appendKinds(w *expo, c *[numKinds]uint64) {
+	for i, n := range c {
 		w.series("_total")
 		w.label("type", kindName(i))
-		w.uint(c[i].Load())
+		w.uint(n)
 	}
 }
 

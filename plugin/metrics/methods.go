@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dmicro-go/dmicro/rpc"
 )
@@ -58,18 +59,25 @@ type codeCounts [numCodes]atomic.Uint64
 
 func (c *codeCounts) add(code rpc.Code) { c[codeSlot(code)].Add(1) }
 
-// histogram counts durations in buckets. Each observation adds one to one
-// bucket and its nanoseconds to sum; the count is the buckets' total, read
-// from the same snapshot as the buckets, so that a scrape racing
-// observations still shows cumulative buckets whose +Inf equals the count.
-type histogram struct {
-	buckets []atomic.Uint64 // one per bound, then +Inf; not cumulative
-	sum     atomic.Uint64   // nanoseconds
+// total returns the sum of the counts.
+func (c *codeCounts) total() uint64 {
+	var n uint64
+	for i := range c {
+		n += c[i].Load()
+	}
+	return n
 }
 
+// histogram counts durations in buckets. Each observation adds one to one
+// bucket and its nanoseconds to a sum kept beside the other counters the
+// same call updates (see methodStats); the count is the buckets' total,
+// read from the same snapshot as the buckets, so that a scrape racing
+// observations still shows cumulative buckets whose +Inf equals the count.
+type histogram []atomic.Uint64 // one per bound, then +Inf; not cumulative
+
 // observe counts d in the first bucket whose bound (in nanoseconds, in
-// increasing order) is at least d.
-func (h *histogram) observe(bounds []int64, d time.Duration) {
+// increasing order) is at least d, and adds d to sum.
+func (h histogram) observe(bounds []int64, sum *atomic.Uint64, d time.Duration) {
 	ns := max(int64(d), 0)
 	lo, hi := 0, len(bounds)
 	for lo < hi {
@@ -80,44 +88,66 @@ func (h *histogram) observe(bounds []int64, d time.Duration) {
 			hi = mid
 		}
 	}
-	h.buckets[lo].Add(1)
-	h.sum.Add(uint64(ns))
+	h[lo].Add(1)
+	sum.Add(uint64(ns))
 }
 
-// load fills cum with the cumulative bucket counts and returns the count
-// and the sum in seconds.
-func (h *histogram) load(cum []uint64) (count uint64, sum float64) {
-	for i := range h.buckets {
-		count += h.buckets[i].Load()
+// load fills cum with the cumulative bucket counts and returns the count.
+func (h histogram) load(cum []uint64) (count uint64) {
+	for i := range h {
+		count += h[i].Load()
 		cum[i] = count
 	}
-	return count, float64(h.sum.Load()) / 1e9
+	return count
 }
 
-// methodStats holds the counters of one method label. Sides: client is
-// what this endpoint sent, server what it received.
+// clientStats counts what an endpoint sent to one method. A call updates
+// the first five fields (and a bucket), which share a cache line: the
+// fewer lines a call writes, the fewer bounce between cores under load.
+type clientStats struct {
+	started atomic.Uint64 // calls sent; minus those returned, in flight
+	callOut atomic.Uint64 // body bytes of the calls
+	replyIn atomic.Uint64 // body bytes of their replies
+	timeSum atomic.Uint64 // nanoseconds, of time
+	calls   codeCounts    // calls returned, by result (ok first)
+	pushes  codeCounts    // pushes sent, by the result of sending
+	pushOut atomic.Uint64 // body bytes of the pushes
+	time    histogram     // call duration, send to reply decoded
+}
+
+// serverStats counts what an endpoint received for one method; a call
+// updates the first six fields (and a bucket), in one cache line.
+type serverStats struct {
+	started    atomic.Uint64 // calls read
+	finished   atomic.Uint64 // calls done, replied or not: started minus finished are in flight
+	callIn     atomic.Uint64 // body bytes of the calls
+	replyOut   atomic.Uint64 // body bytes of their replies
+	timeSum    atomic.Uint64 // nanoseconds, of time
+	calls      codeCounts    // replies written, by code (ok first)
+	pushesRead atomic.Uint64 // pushes read
+	pushIn     atomic.Uint64 // body bytes of the pushes
+	pushes     codeCounts    // pushes whose handler ran, by its result
+	time       histogram     // read to reply written
+}
+
+// methodStats holds the counters of one method label. The struct's size
+// class keeps it 64-byte aligned (as Go allocates 800-odd bytes), and the
+// padding starts the server side on a line of its own, so that each side's
+// first line holds what a call updates.
 type methodStats struct {
+	client clientStats
+	_      [(64 - unsafe.Sizeof(clientStats{})%64) % 64]byte
+	server serverStats
+
 	name  string // the method, or OtherMethod
 	label string // name escaped as a label value
-
-	clientCalls  codeCounts // calls sent, by result
-	clientPushes codeCounts // pushes sent, by the result of sending
-	clientTime   histogram  // call duration, send to reply
-
-	serverStarted atomic.Uint64 // calls read
-	serverCalls   codeCounts    // replies written, by code
-	serverTime    histogram     // read to reply written
-	pushesRead    atomic.Uint64 // pushes read
-	serverPushes  codeCounts    // pushes whose handler ran, by its result
 }
 
 func newMethodStats(name string, nbuckets int) *methodStats {
-	return &methodStats{
-		name:       name,
-		label:      escapeLabel(name),
-		clientTime: histogram{buckets: make([]atomic.Uint64, nbuckets)},
-		serverTime: histogram{buckets: make([]atomic.Uint64, nbuckets)},
-	}
+	st := &methodStats{name: name, label: escapeLabel(name)}
+	buckets := make([]atomic.Uint64, 2*nbuckets)
+	st.client.time, st.server.time = buckets[:nbuckets:nbuckets], buckets[nbuckets:]
+	return st
 }
 
 // methodTable is one immutable version of the methods' labels.

@@ -53,12 +53,13 @@ func TestMethodLabels(t *testing.T) {
 
 func TestHistogram(t *testing.T) {
 	bounds := []int64{10, 20, 30}
-	h := histogram{buckets: make([]atomic.Uint64, 4)}
+	h := make(histogram, 4)
+	var sumNanos atomic.Uint64
 	for _, d := range []time.Duration{-5, 0, 10, 11, 20, 30, 31, time.Hour} {
-		h.observe(bounds, d)
+		h.observe(bounds, &sumNanos, d)
 	}
 	cum := make([]uint64, 4)
-	count, sum := h.load(cum)
+	count, sum := h.load(cum), float64(sumNanos.Load())/1e9
 	if want := []uint64{3, 5, 6, 8}; count != 8 || !slices.Equal(cum, want) {
 		t.Errorf("buckets %v, count %d; want %v, 8", cum, count, want)
 	}

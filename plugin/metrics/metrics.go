@@ -48,18 +48,15 @@ type Metrics struct {
 	codeLabels  [numCodes]string
 	methods     methods
 
-	clientInFlight atomic.Int64
-	serverInFlight atomic.Int64
-	bytesIn        [numKinds]atomic.Uint64
-	bytesOut       [numKinds]atomic.Uint64
-	conns          [numSides]atomic.Uint64
-	disconns       [numSides]atomic.Uint64
-	redials        atomic.Uint64
-	dialFailures   atomic.Uint64
+	conns        [numSides]atomic.Uint64
+	disconns     [numSides]atomic.Uint64
+	redials      atomic.Uint64
+	dialFailures atomic.Uint64
 
 	mu        sync.Mutex
 	endpoints map[*rpc.Endpoint]struct{} // for the sessions gauge
 	lastSize  atomic.Int64               // of the last exposition, to size the next
+	epoch     time.Time                  // the origin of clock
 }
 
 // The hooks and interceptors Metrics implements.
@@ -95,6 +92,7 @@ func New(cfg Config) (*Metrics, error) {
 		maxMethods: cfg.MaxMethods,
 		runtime:    cfg.Runtime,
 		endpoints:  map[*rpc.Endpoint]struct{}{},
+		epoch:      time.Now(),
 	}
 	var pairs []string
 	for _, name := range slices.Sorted(maps.Keys(cfg.ConstLabels)) {
@@ -114,6 +112,10 @@ func New(cfg Config) (*Metrics, error) {
 	mt.methods.init(cfg.MaxMethods, len(cfg.Buckets)+1)
 	return mt, nil
 }
+
+// clock returns the time since mt was made, from the monotonic clock only:
+// one clock read, where time.Now reads the wall clock too.
+func (mt *Metrics) clock() time.Duration { return time.Since(mt.epoch) }
 
 // Name returns "metrics", the plugin's name.
 func (*Metrics) Name() string { return "metrics" }
@@ -195,41 +197,45 @@ func (mt *Metrics) AfterDisconnect(s *rpc.Session, _ error) error {
 // Calls and pushes sent.
 
 // InterceptCall counts the calls and pushes the endpoint sends, by method
-// and result code, times each call from send to reply (encoding and
-// decoding included) and counts it in flight meanwhile.
+// and result code, and times each call from send to reply (encoding and
+// decoding included).
 func (mt *Metrics) InterceptCall(next rpc.InvokeFunc) rpc.InvokeFunc {
 	return func(ctx context.Context, m *rpc.Message, reply any) error {
 		st := mt.stats(m)
 		if m.Type() == rpc.TypePush {
 			err := next(ctx, m, reply)
-			st.clientPushes.add(rpc.CodeOf(err))
+			st.client.pushes.add(rpc.CodeOf(err))
 			return err
 		}
-		mt.clientInFlight.Add(1)
-		defer mt.clientInFlight.Add(-1)
-		start := time.Now()
+		st.client.started.Add(1)
+		start := mt.clock()
 		err := next(ctx, m, reply)
-		st.clientTime.observe(mt.bounds, time.Since(start))
-		st.clientCalls.add(rpc.CodeOf(err))
+		mt.callReturned(st, mt.clock()-start, err)
 		return err
 	}
 }
 
+// callReturned counts a call sent that returned err after d.
+func (mt *Metrics) callReturned(st *methodStats, d time.Duration, err error) {
+	st.client.time.observe(mt.bounds, &st.client.timeSum, d)
+	st.client.calls.add(rpc.CodeOf(err))
+}
+
 // AfterWriteCall counts the bytes of a call's body sent.
 func (mt *Metrics) AfterWriteCall(m *rpc.Message) error {
-	mt.bytesOut[kindCall].Add(uint64(len(m.RawBody())))
+	mt.stats(m).client.callOut.Add(uint64(len(m.RawBody())))
 	return nil
 }
 
 // AfterWritePush counts the bytes of a push's body sent.
 func (mt *Metrics) AfterWritePush(m *rpc.Message) error {
-	mt.bytesOut[kindPush].Add(uint64(len(m.RawBody())))
+	mt.stats(m).client.pushOut.Add(uint64(len(m.RawBody())))
 	return nil
 }
 
 // AfterReadReplyHeader counts the bytes of a reply's body received.
 func (mt *Metrics) AfterReadReplyHeader(m *rpc.Message) error {
-	mt.bytesIn[kindReply].Add(uint64(len(m.RawBody())))
+	mt.stats(m).client.replyIn.Add(uint64(len(m.RawBody())))
 	return nil
 }
 
@@ -238,33 +244,43 @@ func (mt *Metrics) AfterReadReplyHeader(m *rpc.Message) error {
 // AfterReadCallHeader counts a call read, in flight from now, and the
 // bytes of its body.
 func (mt *Metrics) AfterReadCallHeader(m *rpc.Message) error {
-	mt.stats(m).serverStarted.Add(1)
-	mt.serverInFlight.Add(1)
-	mt.bytesIn[kindCall].Add(uint64(len(m.RawBody())))
+	mt.callRead(mt.stats(m), len(m.RawBody()))
 	return nil
+}
+
+// callRead counts a call read, with a body of n bytes.
+func (mt *Metrics) callRead(st *methodStats, n int) {
+	st.server.started.Add(1)
+	st.server.callIn.Add(uint64(n))
 }
 
 // BeforeWriteReply ends a call's time in flight. It runs for every call
 // read, also when its reply cannot be written (the connection is gone).
-func (mt *Metrics) BeforeWriteReply(*rpc.Message) error {
-	mt.serverInFlight.Add(-1)
+func (mt *Metrics) BeforeWriteReply(m *rpc.Message) error {
+	mt.stats(m).server.finished.Add(1)
 	return nil
 }
 
 // AfterWriteReply counts a call answered, by method and code, with its
 // time from read to reply written, and the bytes of the reply's body.
 func (mt *Metrics) AfterWriteReply(m *rpc.Message) error {
-	st := mt.stats(m)
-	st.serverTime.observe(mt.bounds, time.Since(m.ReadAt()))
-	st.serverCalls.add(m.Status().Code())
-	mt.bytesOut[kindReply].Add(uint64(len(m.RawBody())))
+	mt.replyWritten(mt.stats(m), time.Since(m.ReadAt()), m.Status().Code(), len(m.RawBody()))
 	return nil
+}
+
+// replyWritten counts a reply written with code and a body of n bytes, d
+// after its call was read.
+func (mt *Metrics) replyWritten(st *methodStats, d time.Duration, code rpc.Code, n int) {
+	st.server.time.observe(mt.bounds, &st.server.timeSum, d)
+	st.server.calls.add(code)
+	st.server.replyOut.Add(uint64(n))
 }
 
 // AfterReadPushHeader counts a push read, and the bytes of its body.
 func (mt *Metrics) AfterReadPushHeader(m *rpc.Message) error {
-	mt.stats(m).pushesRead.Add(1)
-	mt.bytesIn[kindPush].Add(uint64(len(m.RawBody())))
+	st := mt.stats(m)
+	st.server.pushesRead.Add(1)
+	st.server.pushIn.Add(uint64(len(m.RawBody())))
 	return nil
 }
 
@@ -280,12 +296,12 @@ func (mt *Metrics) InterceptHandler(next rpc.HandlerFunc) rpc.HandlerFunc {
 		returned := false
 		defer func() {
 			if !returned {
-				st.serverPushes.add(rpc.CodePanic)
+				st.server.pushes.add(rpc.CodePanic)
 			}
 		}()
 		reply, err := next(ctx, m)
 		returned = true
-		st.serverPushes.add(rpc.CodeOf(err))
+		st.server.pushes.add(rpc.CodeOf(err))
 		return reply, err
 	}
 }
