@@ -237,8 +237,18 @@ func (s *Session) sendNew(ctx context.Context, oc *outCall, isCall bool) (*conn,
 		if err == nil {
 			return c, nil
 		}
-		if isCall {
-			c.takePending(oc.w.Seq)
+		if isCall && c.takePending(oc.w.Seq) == nil {
+			// The connection failed under us (or, rarely, answered):
+			// whoever took the call signals oc.done. Take that signal
+			// now, or it would wake the wait for the call's next attempt
+			// (on another connection, or after an interceptor's retry)
+			// or the next call to reuse oc, with no reply to read.
+			<-oc.done
+			if oc.reply != nil {
+				oc.done <- struct{}{} // answered after all: the caller reads it
+				return c, nil
+			}
+			oc.err = nil
 		}
 		if errors.Is(err, errMoved) {
 			continue
