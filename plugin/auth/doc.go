@@ -50,8 +50,8 @@
 //     never contains the credential; a push is dropped. Paths listed in
 //     ServerConfig.Public need none.
 //   - A session that has not yet presented a valid credential is closed
-//     after such a refusal: a second later, so that the answer reaches the
-//     peer first, refusing every message meanwhile. Over the http format
+//     after such a refusal, once the answer is written: the peer gets the
+//     answer, then its session ends with the refusal's status. Over the http format
 //     it stays open, as HTTP clients retry with a credential on the same
 //     connection.
 //   - A session that has presented a valid credential stays open after a

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
 	"github.com/dmicro-go/dmicro/plugin/auth"
@@ -90,7 +89,6 @@ func tryStartServer(t testing.TB, o serverOpts) (*fixture, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth.SetRefusalLinger(p, 100*time.Millisecond)
 	cfg := o.rpc
 	cfg.Format = o.format
 	cfg.ListenAddr = o.addr

@@ -16,11 +16,6 @@ import (
 // valid credential when ServerConfig.HandshakeTimeout is zero.
 const DefaultHandshakeTimeout = 10 * time.Second
 
-// refusalLinger is how long a session refused before it authenticated
-// stays open, refusing every message, before it is closed: time for the
-// answer to the refused message to reach the peer (see Server.refuse).
-const refusalLinger = time.Second
-
 // maxRemembered bounds the credentials other than its first that a session
 // remembers as verified (users sharing a proxy's connection); past it the
 // session forgets them all and verifies again as they come.
@@ -71,9 +66,9 @@ type ServerConfig struct {
 //
 // A message without a credential, or with one Verify refuses, is answered
 // CodeUnauthorized (a push is dropped). If its session has not yet
-// presented a valid credential, the session is then closed, a second
-// later (the answer goes first) and refusing every message meanwhile,
-// except on an endpoint that serves the http format (see below). A session
+// presented a valid credential, the session is then closed once the
+// answer is written (the peer's session ends with the refusal's status),
+// refusing every message meanwhile, except on an endpoint that serves the http format (see below). A session
 // that has presented one (its client dialed with a [Client]) stays open,
 // since over HTTP a proxy may pass the requests of several users on one
 // connection. Sessions the endpoint dialed itself are not checked.
@@ -92,8 +87,6 @@ type Server struct {
 
 	// The answers the server gives, made once.
 	missing, refused, expired *rpc.Status
-
-	linger time.Duration // refusalLinger, shorter in tests
 }
 
 var (
@@ -102,6 +95,7 @@ var (
 	_ rpc.AfterDisconnectHook     = (*Server)(nil)
 	_ rpc.AfterReadCallHeaderHook = (*Server)(nil)
 	_ rpc.AfterReadPushHeaderHook = (*Server)(nil)
+	_ rpc.AfterWriteReplyHook     = (*Server)(nil)
 	_ rpc.HandlerInterceptor      = (*Server)(nil)
 )
 
@@ -111,7 +105,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Verify == nil {
 		return nil, fmt.Errorf("%w: ServerConfig.Verify is nil", ErrConfig)
 	}
-	p := &Server{verify: cfg.Verify, timeout: cfg.HandshakeTimeout, linger: refusalLinger}
+	p := &Server{verify: cfg.Verify, timeout: cfg.HandshakeTimeout}
 	if p.timeout == 0 {
 		p.timeout = DefaultHandshakeTimeout
 	}
@@ -207,7 +201,7 @@ func (p *Server) AfterAccept(s *rpc.Session) error {
 			why = p.expired
 		}
 		s.Endpoint().Logger().Debug("auth: no valid credential; closing", "remote", remote(s), "err", why)
-		s.CloseConn(why)
+		s.CloseWithError(why)
 	})
 	if p.timeout == 0 {
 		st.timer.Stop() // no handshake timeout; refuse may still start it
@@ -287,21 +281,37 @@ func (p *Server) answer(err error) *rpc.Status {
 }
 
 // refuse answers m with why. A session that never presented a valid
-// credential is then closed, after refusalLinger: the answer is queued for
-// the connection only once this hook returns, and closing the connection
-// at once could drop it unwritten. Meanwhile every message is refused
-// (see check).
+// credential is then closed: at once for a push, which has no answer; for
+// a call by AfterWriteReply, once the answer is queued, so that it reaches
+// the peer before the connection error that closes the session. Meanwhile
+// every message is refused (see check).
 func (p *Server) refuse(m *rpc.Message, st *session, why *rpc.Status, err error) error {
 	s := m.Session()
 	closing := st.first.Load() == nil && !st.keepOpen
-	if closing && st.refused.CompareAndSwap(nil, why) {
-		st.timer.Reset(p.linger)
+	if closing && st.refused.CompareAndSwap(nil, why) && m.Type() == rpc.TypePush {
+		s.CloseWithError(why)
 	}
 	if err == nil {
 		err = why
 	}
 	s.Endpoint().Logger().Debug("auth: message refused", "remote", remote(s), "method", m.ServiceMethod(), "closing", closing, "err", err)
 	return why
+}
+
+// AfterWriteReply closes a session refused before it authenticated, once
+// the answer to a refused call is queued (see refuse).
+func (p *Server) AfterWriteReply(m *rpc.Message) error {
+	if m.Status() == nil {
+		return nil
+	}
+	st := sessionOf(m.Session())
+	if st == nil {
+		return nil
+	}
+	if why := st.refused.Load(); why != nil {
+		m.Session().CloseWithError(why)
+	}
+	return nil
 }
 
 // servesHTTP reports whether an endpoint with cfg may serve the http
