@@ -220,6 +220,48 @@ func TestLoop(t *testing.T) {
 	wantStatus(t, err, rpc.CodeBadMessage, proxy.HopsKey)
 }
 
+func TestNoHopCount(t *testing.T) {
+	leakcheck.Check(t)
+	_, s := proxied(t, proxy.Config{MaxHops: -1}, rpc.Config{})
+	var got map[string]string
+	must(t, s.Call(rpctest.Context(t), "/meta", nil, &got))
+	if _, ok := got[proxy.HopsKey]; ok {
+		t.Fatalf("upstream got %v, want no hop count", got)
+	}
+	// A count the caller sends is then an ordinary pair.
+	must(t, s.Call(rpctest.Context(t), "/meta", nil, &got, rpc.WithMeta(proxy.HopsKey, "many")))
+	if got[proxy.HopsKey] != "many" {
+		t.Fatalf("upstream got %v, want the caller's %s", got, proxy.HopsKey)
+	}
+}
+
+func TestShutdownFinishesForwardedCalls(t *testing.T) {
+	leakcheck.Check(t)
+	b := startBackend(t, "b", "", rpc.Config{})
+	_, front, addr := startProxy(t, proxy.Config{Addr: b.addr}, rpc.Config{})
+	s := dial(t, addr, rpc.Config{})
+	done := make(chan error, 1)
+	var got string
+	go func() { done <- s.Call(rpctest.Context(t), "/gate", nil, &got) }()
+	recv(t, b.started)
+	shut := make(chan error, 1)
+	go func() { shut <- front.Shutdown(rpctest.Context(t)) }()
+	rpctest.WaitFor(t, "the proxy's endpoint to stop accepting", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	close(b.release)
+	if err := recv(t, done); err != nil || got != "released" {
+		t.Fatalf("a call forwarded before Shutdown: %q, %v", got, err)
+	}
+	must(t, recv(t, shut))
+	// The proxy closed its upstream session after the endpoint closed.
+	rpctest.WaitFor(t, "the backend to lose the proxy's session", func() bool { return b.ep.CountSessions() == 0 })
+}
+
 func TestCloseLeavesClient(t *testing.T) {
 	leakcheck.Check(t)
 	b := startBackend(t, "b", "", rpc.Config{})

@@ -142,15 +142,16 @@ func (p *Proxy) prepare(ctx context.Context, f *forward, method string, push boo
 			return "", rpc.NewStatus(rpc.CodeNotFound, "proxy: no upstream for "+method)
 		}
 	}
+	counting := p.maxHops > 0
 	meta.Range(func(k, v string) bool {
 		// A repeated key crosses once, with the value a handler reads
 		// (the first): rpc.WithMeta keeps keys unique.
-		if k != HopsKey && meta.Get(k) == v {
+		if (k != HopsKey || !counting) && meta.Get(k) == v {
 			f.opts = append(f.opts, rpc.WithMeta(k, v))
 		}
 		return true
 	})
-	if p.maxHops > 0 {
+	if counting {
 		f.opts = append(f.opts, p.hopOption(hops+1))
 	}
 	if key := p.cfg.RealIPKey; key != "" && remote != nil {

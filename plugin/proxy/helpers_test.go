@@ -23,6 +23,7 @@ type backend struct {
 	pushes  chan pushed
 	started chan struct{} // a /block handler started
 	ended   chan error    // a /block handler's context ended, for this reason
+	release chan struct{} // closed to let /gate handlers return
 }
 
 type pushed struct {
@@ -56,7 +57,7 @@ func startBackend(t testing.TB, name, addr string, cfg rpc.Config) *backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &backend{name: name, ep: ep, pushes: make(chan pushed, 64), started: make(chan struct{}, 64), ended: make(chan error, 64)}
+	b := &backend{name: name, ep: ep, pushes: make(chan pushed, 64), started: make(chan struct{}, 64), ended: make(chan error, 64), release: make(chan struct{})}
 	r := ep.Router()
 	must(t, r.HandleCall("/math/add", rpc.CallFunc(func(_ *rpc.CallCtx, nums *[]int) (int, error) {
 		sum := 0
@@ -85,6 +86,15 @@ func startBackend(t testing.TB, name, addr string, cfg rpc.Config) *backend {
 		<-hctx.Done()
 		b.ended <- context.Cause(hctx)
 		return 0, hctx.Err()
+	})))
+	must(t, r.HandleCall("/gate", rpc.CallFunc(func(ctx *rpc.CallCtx, _ *struct{}) (string, error) {
+		b.started <- struct{}{}
+		select {
+		case <-b.release:
+			return "released", nil
+		case <-ctx.Context().Done():
+			return "", ctx.Context().Err()
+		}
 	})))
 	must(t, r.HandleCall("/xml", rpc.CallFunc(func(ctx *rpc.CallCtx, p *point) (point, error) {
 		if ctx.BodyCodec() != 'x' {
