@@ -41,7 +41,12 @@ func WithFilters(names ...string) CallOption {
 	return optionFunc(func(o *callOptions) { o.filters, o.filtersSet = names, true })
 }
 
-// WithReplyMeta stores the reply's metadata in md when the call returns.
+// WithReplyMeta stores the reply's metadata in md when the call returns
+// with the peer's reply, an error reply too (md's pairs are replaced). When
+// the call fails without a reply the endpoint could read (it was not sent,
+// the connection was lost, the deadline passed first, a hook or filter
+// refused the reply), md is left as it was: a proxy tells a status from its
+// upstream from a failure of its own that way.
 func WithReplyMeta(md *Metadata) CallOption {
 	return optionFunc(func(o *callOptions) { o.replyMeta = md })
 }
