@@ -195,28 +195,45 @@ func decodeRange(body []byte) (rangeResponse, error) {
 // {"result": {...}} or {"error": {...}}.
 type watchDecoder struct {
 	d        *json.Decoder
+	r        *readErr
 	endpoint string
 }
 
+// readErr remembers the error of the reader under a decoder, to tell a
+// failed connection from bad JSON.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
+}
+
 func newWatchDecoder(r io.Reader, endpoint string) *watchDecoder {
-	return &watchDecoder{d: json.NewDecoder(r), endpoint: endpoint}
+	re := &readErr{r: r}
+	return &watchDecoder{d: json.NewDecoder(re), r: re, endpoint: endpoint}
 }
 
 // next returns the next result of the stream: an error wrapping
 // ErrCompacted when the watch was cancelled for a compacted revision, an
-// *Error for an error message, io.EOF at the clean end of the stream.
+// *Error for an error message, io.EOF at the end of the stream between
+// messages, io.ErrUnexpectedEOF or the reader's error when it ended or
+// failed within one, an error wrapping ErrGateway for anything else.
 func (w *watchDecoder) next() (*watchResult, error) {
 	var m watchMessage
 	if err := w.d.Decode(&m); err != nil {
-		if err == io.EOF {
-			return nil, io.EOF
+		switch {
+		case err == io.EOF, err == io.ErrUnexpectedEOF:
+			return nil, err
+		case w.r.err != nil && w.r.err != io.EOF:
+			return nil, err // the connection failed
 		}
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &se) || errors.As(err, &te) {
-			return nil, fmt.Errorf("%w: %s watch stream: %v", ErrGateway, w.endpoint, err)
-		}
-		return nil, err // the connection failed
+		return nil, fmt.Errorf("%w: %s watch stream: %v", ErrGateway, w.endpoint, err)
 	}
 	switch {
 	case m.Error != nil:
