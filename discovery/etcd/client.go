@@ -30,7 +30,8 @@ type client struct {
 	user      string
 	password  string
 
-	good atomic.Int32 // index of the endpoint that answered last
+	good  atomic.Int32 // index of the endpoint that answered last
+	auths atomic.Int64 // tokens obtained
 
 	mu    sync.Mutex
 	token string
@@ -199,6 +200,7 @@ func (c *client) authenticate(ctx context.Context, ep string) error {
 		return fmt.Errorf("%w: %s: no token in the answer (is auth enabled?)", ErrAuth, ep)
 	}
 	c.setToken(ar.Token)
+	c.auths.Add(1)
 	return nil
 }
 

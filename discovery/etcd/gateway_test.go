@@ -66,9 +66,9 @@ func TestWatchDecoder(t *testing.T) {
 func TestErrorSentinels(t *testing.T) {
 	for body, want := range map[string]error{
 		`{"error":"etcdserver: requested lease not found","message":"etcdserver: requested lease not found","code":5}`: ErrLeaseNotFound,
-		`{"error":"x","message":"etcdserver: invalid auth token","code":16}`:                                          ErrAuth,
-		`{"message":"etcdserver: mvcc: required revision has been compacted","code":11}`:                              ErrCompacted,
-		`{"message":"etcdserver: no leader","code":14}`:                                                               ErrGateway,
+		`{"error":"x","message":"etcdserver: invalid auth token","code":16}`:                                           ErrAuth,
+		`{"message":"etcdserver: mvcc: required revision has been compacted","code":11}`:                               ErrCompacted,
+		`{"message":"etcdserver: no leader","code":14}`:                                                                ErrGateway,
 		`<html>oops</html>`: ErrGateway,
 	} {
 		err := decodeError("http://e1", "/v3/kv/put", 404, []byte(body))
