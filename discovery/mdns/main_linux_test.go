@@ -1,0 +1,93 @@
+//go:build linux
+
+package mdns
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/dmicro-go/dmicro/internal/leakcheck"
+)
+
+// The tests that send multicast run inside a network namespace made for
+// this test binary, on its own loopback with multicast turned on, so that
+// nothing leaves the machine or touches its interfaces: as root, TestMain
+// makes the namespace, runs the binary again inside it, and deletes it.
+// Without root, those tests skip (fail under CI=true).
+const (
+	nsEnv    = "DMICRO_MDNS_NETNS"
+	nsPrefix = "dmicro-mdns-"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(nsEnv) == "" && os.Geteuid() == 0 {
+		if code, ok := runInNamespace(); ok {
+			os.Exit(code)
+		}
+	}
+	leakcheck.Main(m)
+}
+
+// runInNamespace runs this test binary again in a fresh namespace; ok is
+// false when no namespace could be made.
+func runInNamespace() (code int, ok bool) {
+	if _, err := exec.LookPath("ip"); err != nil {
+		return 0, false
+	}
+	removeStale()
+	name := nsPrefix + strconv.Itoa(os.Getpid())
+	ip := func(args ...string) error {
+		out, err := exec.Command("ip", args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	if err := ip("netns", "add", name); err != nil {
+		fmt.Fprintln(os.Stderr, "mdns tests: no network namespace, multicast tests skip:", err)
+		return 0, false
+	}
+	defer ip("netns", "del", name)
+	for _, args := range [][]string{
+		{"link", "set", "lo", "up"},
+		{"link", "set", "lo", "multicast", "on"},
+		{"route", "add", "224.0.0.0/4", "dev", "lo"},
+	} {
+		if err := ip(append([]string{"netns", "exec", name, "ip"}, args...)...); err != nil {
+			fmt.Fprintln(os.Stderr, "mdns tests:", err)
+			return 1, true
+		}
+	}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", name, os.Args[0]}, os.Args[1:]...)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), nsEnv+"="+name)
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		fmt.Fprintln(os.Stderr, "mdns tests:", err)
+		return 1, true
+	}
+	return cmd.ProcessState.ExitCode(), true
+}
+
+// removeStale deletes namespaces left by test binaries that were killed.
+func removeStale() {
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		pid, err := strconv.Atoi(strings.TrimPrefix(name, nsPrefix))
+		if !strings.HasPrefix(name, nsPrefix) || err != nil {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			exec.Command("ip", "netns", "del", name).Run()
+		}
+	}
+}

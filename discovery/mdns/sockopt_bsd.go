@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package mdns
+
+func setPlatformSockopts(int) error { return nil }
