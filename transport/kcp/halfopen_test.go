@@ -141,6 +141,7 @@ func TestHalfOpenFlood(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { uc.Close() }) // also when the test fails before closing it below
 			if port := uc.LocalAddr().(*net.UDPAddr).Port; used[port] {
 				uc.Close()
 				continue
