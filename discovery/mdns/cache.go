@@ -17,6 +17,10 @@ type cached struct {
 	refreshed bool // a query was sent to refresh it (at 80% of its life)
 }
 
+// maxCacheTTL caps how long a record is cached, whatever TTL it claims
+// (RFC 6762 suggests 75 minutes for the longest-lived records).
+const maxCacheTTL = 2 * time.Hour
+
 // interest is a service type the browser keeps querying for.
 type interest struct {
 	typ      string
@@ -92,7 +96,7 @@ func (b *browser) add(rec *dnsmsg.Record, now time.Time, max int) (changed, drop
 			}
 		}
 	}
-	ttl := time.Duration(rec.TTL) * time.Second
+	ttl := min(time.Duration(rec.TTL)*time.Second, maxCacheTTL)
 	if c := b.recs[k]; c != nil {
 		c.received, c.expires, c.ttl, c.refreshed = now, now.Add(ttl), ttl, false
 		return changed, false

@@ -53,7 +53,7 @@
 // DNS-SD enumeration): it queries at once, then after 1 s, 2 s, 4 s ...
 // up to every 60 s, and again when a cached record reaches 80% of its TTL,
 // listing the answers it knows (known-answer suppression). Answers go into
-// a cache that honours TTLs: a goodbye removes a record at once, an
+// a cache that honours TTLs (capped at two hours): a goodbye removes a record at once, an
 // expired one is dropped, and either gives Watch an EventRemove. Only
 // records of followed services and the addresses of their hosts are
 // cached, up to Config.MaxCache records, so packets about other services

@@ -1,10 +1,12 @@
 package mdns
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -110,14 +112,22 @@ func TestPublishAndBrowse(t *testing.T) {
 	}
 }
 
-func TestBrowseFindsEarlierRegistration(t *testing.T) {
+// published returns a registry on the link that has published node n1
+// of greeter at addr.
+func published(t *testing.T, addr string) (context.Context, *Registry) {
+	t.Helper()
 	needLink(t)
 	leakcheck.Check(t)
 	ctx := rpctest.Context(t)
 	pub := newLinked(t, "pub")
-	if err := pub.Register(ctx, greeter("n1", "127.0.0.1:1234"), discovery.RegisterOptions{}); err != nil {
+	if err := pub.Register(ctx, greeter("n1", addr), discovery.RegisterOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return ctx, pub
+}
+
+func TestBrowseFindsEarlierRegistration(t *testing.T) {
+	ctx, _ := published(t, "127.0.0.1:1234")
 	brw := newLinked(t, "brw") // started after the announcements: must query
 	rpctest.WaitFor(t, "the browser to find n1", func() bool {
 		got, err := brw.GetService(ctx, "greeter")
@@ -246,3 +256,146 @@ func TestNoMulticastInterface(t *testing.T) {
 		t.Fatal("NewRegistry with a missing interface: no error")
 	}
 }
+
+func pack(t *testing.T, m *dnsmsg.Message) []byte {
+	t.Helper()
+	b, err := m.Append(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func ptrQuery(id uint16) *dnsmsg.Message {
+	return &dnsmsg.Message{ID: id, Questions: []dnsmsg.Question{{Name: "_greeter._tcp.local.", Type: dnsmsg.TypePTR, Class: dnsmsg.ClassIN}}}
+}
+
+// TestBadInput sends the responder malformed packets, compression loops,
+// huge counts and records of other services from a raw socket: all are
+// dropped, nothing of them is cached, and the responder keeps answering.
+func TestBadInput(t *testing.T) {
+	ctx, _ := published(t, "127.0.0.1:1")
+	brw := newLinked(t, "brw")
+	if _, err := brw.Watch(ctx, discovery.WatchFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	group := &net.UDPAddr{IP: groupV4, Port: DefaultPort}
+	good := pack(t, ptrQuery(1))
+	other := pack(t, &dnsmsg.Message{Flags: dnsmsg.FlagResponse, Answers: []dnsmsg.Record{
+		{Name: "_other._tcp.local.", Type: dnsmsg.TypePTR, Class: dnsmsg.ClassIN, TTL: 120, Target: "x._other._tcp.local."},
+		{Name: "x._other._tcp.local.", Type: dnsmsg.TypeSRV, Class: dnsmsg.ClassIN, TTL: 120, Port: 1, Target: "h.local."},
+		{Name: "h.local.", Type: dnsmsg.TypeA, Class: dnsmsg.ClassIN, TTL: 120, Addr: netip4(10, 0, 0, 1)},
+	}})
+	hdr := func(qd, an byte, flags byte) []byte { return []byte{0, 9, flags, 0, 0xFF, qd, 0xFF, an, 0, 0, 0, 0} }
+	bad := [][]byte{
+		{},
+		{1, 2, 3},
+		good[:len(good)-3],
+		append(hdr(0xFF, 0xFF, 0), make([]byte, 64)...),                           // 65535 questions and answers claimed
+		append([]byte{0, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}, 0xC0, 12, 0, 12, 0, 1), // pointer to itself
+		append([]byte{0, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}, 1, 'a', 0xC0, 14, 0, 12, 0, 1),
+		append([]byte{0, 9, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0}, 0xC0, 12, 0, 12, 0, 1, 0, 0, 0, 9, 0, 2, 0xC0, 12), // a response looping
+		other,
+	}
+	for _, b := range bad {
+		if _, err := raw.WriteToUDP(b, group); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A one-shot query from another port gets a unicast answer: the
+	// responder is alive after all of the above.
+	if _, err := raw.WriteToUDP(good, group); err != nil {
+		t.Fatal(err)
+	}
+	raw.SetReadDeadline(time.Now().Add(rpctest.Timeout))
+	buf := make([]byte, 9000)
+	var m dnsmsg.Message
+	for {
+		n, _, err := raw.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("no unicast answer: %v", err)
+		}
+		if m.Decode(buf[:n]) == nil && m.Response() {
+			break
+		}
+	}
+	if m.ID != 1 || len(m.Questions) != 1 || len(m.Answers) != 1 || m.Answers[0].Target != "n1._greeter._tcp.local." || m.Answers[0].TTL > legacyTTL {
+		t.Fatalf("unicast answer %+v: want id 1, the question, one PTR to n1 with TTL <= %d", m, legacyTTL)
+	}
+	for _, r := range m.Additionals {
+		if r.CacheFlush {
+			t.Errorf("a one-shot answer carries the cache-flush bit: %+v", r)
+		}
+	}
+	// The browser still sees greeter and cached nothing of "other".
+	rpctest.WaitFor(t, "the browser to list greeter", func() bool {
+		svcs, err := brw.ListServices(ctx)
+		return err == nil && len(svcs) == 1 && svcs[0].Name == "greeter"
+	})
+	brw.mu.Lock()
+	defer brw.mu.Unlock()
+	for k := range brw.browse.recs {
+		if strings.Contains(k, "other") || strings.HasPrefix(k, "h.local.") {
+			t.Errorf("cached a record of another service: %q", k)
+		}
+	}
+}
+
+// TestQueryFlood: a burst of multicast queries gets each record multicast
+// at most once a second.
+func TestQueryFlood(t *testing.T) {
+	_, pub := published(t, "127.0.0.1:1")
+	lo, err := net.InterfaceByName("lo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := openSock(*lo, DefaultPort) // queries from port 5353: multicast answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.conn.Close()
+	start := time.Now()
+	const queries = 200
+	q := pack(t, ptrQuery(0))
+	for range queries {
+		if _, err := s.conn.WriteToUDP(q, s.group); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answers := 0
+	buf := make([]byte, 9000)
+	var m dnsmsg.Message
+	s.conn.SetReadDeadline(time.Now().Add(1500 * time.Millisecond))
+	for {
+		n, _, err := s.conn.ReadFromUDP(buf)
+		if err != nil {
+			break
+		}
+		if m.Decode(buf[:n]) != nil || !m.Response() {
+			continue
+		}
+		for _, r := range m.Answers {
+			if r.Type == dnsmsg.TypePTR && r.Target == "n1._greeter._tcp.local." {
+				answers++
+			}
+		}
+	}
+	// One per started second, plus the second announcement that may fall
+	// in the window.
+	if limit := int(time.Since(start)/time.Second) + 2; answers > limit || answers == 0 {
+		t.Fatalf("%d queries drew %d multicast answers in %v; want 1..%d", queries, answers, time.Since(start), limit)
+	}
+	pub.mu.Lock()
+	marks := len(pub.lastSent)
+	pub.mu.Unlock()
+	if marks > 16 {
+		t.Errorf("%d rate-limit marks for one node's records", marks)
+	}
+}
+
+func netip4(a, b, c, d byte) netip.Addr { return netip.AddrFrom4([4]byte{a, b, c, d}) }
