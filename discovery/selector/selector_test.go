@@ -45,7 +45,7 @@ func count(t *testing.T, s *selector.Selector, n int, key func(i int) string) ma
 // clock is a settable clock for back-off tests.
 type clock struct{ ns atomic.Int64 }
 
-func (c *clock) now() time.Time           { return time.Unix(0, c.ns.Load()) }
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 func seeded() rand.Source { return rand.NewPCG(1, 2) }
