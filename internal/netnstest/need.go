@@ -1,4 +1,4 @@
-package mdns
+package netnstest
 
 import (
 	"os"
@@ -7,10 +7,13 @@ import (
 	"github.com/dmicro-go/dmicro/internal/testenv"
 )
 
-// needLink skips t unless it runs in the test namespace.
-func needLink(t *testing.T) {
+// Env is set to the namespace's name in the re-executed binary.
+const Env = "DMICRO_NETNS"
+
+// Need skips t unless it runs inside the test namespace.
+func Need(t testing.TB) {
 	t.Helper()
-	if os.Getenv(nsEnv) != "" {
+	if os.Getenv(Env) != "" {
 		return
 	}
 	if testenv.InCI() {

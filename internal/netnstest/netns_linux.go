@@ -1,6 +1,6 @@
 //go:build linux
 
-package mdns
+package netnstest
 
 import (
 	"fmt"
@@ -14,18 +14,13 @@ import (
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
 )
 
-// The tests that send multicast run inside a network namespace made for
-// this test binary, on its own loopback with multicast turned on, so that
-// nothing leaves the machine or touches its interfaces: as root, TestMain
-// makes the namespace, runs the binary again inside it, and deletes it.
-// Without root, those tests skip (fail under CI=true).
-const (
-	nsEnv    = "DMICRO_MDNS_NETNS"
-	nsPrefix = "dmicro-mdns-"
-)
+const nsPrefix = "dmicro-netns-"
 
-func TestMain(m *testing.M) {
-	if os.Getenv(nsEnv) == "" && os.Geteuid() == 0 {
+// Main runs the test binary: as root on Linux, again inside a fresh
+// namespace (and exits with its code); otherwise, or inside the
+// namespace, m's tests with leakcheck.Main.
+func Main(m *testing.M) {
+	if os.Getenv(Env) == "" && os.Geteuid() == 0 {
 		if code, ok := runInNamespace(); ok {
 			os.Exit(code)
 		}
@@ -49,7 +44,7 @@ func runInNamespace() (code int, ok bool) {
 		return nil
 	}
 	if err := ip("netns", "add", name); err != nil {
-		fmt.Fprintln(os.Stderr, "mdns tests: no network namespace, multicast tests skip:", err)
+		fmt.Fprintln(os.Stderr, "netnstest: no network namespace, multicast tests skip:", err)
 		return 0, false
 	}
 	defer ip("netns", "del", name)
@@ -59,16 +54,16 @@ func runInNamespace() (code int, ok bool) {
 		{"route", "add", "224.0.0.0/4", "dev", "lo"},
 	} {
 		if err := ip(append([]string{"netns", "exec", name, "ip"}, args...)...); err != nil {
-			fmt.Fprintln(os.Stderr, "mdns tests:", err)
+			fmt.Fprintln(os.Stderr, "netnstest:", err)
 			return 1, true
 		}
 	}
 	cmd := exec.Command("ip", append([]string{"netns", "exec", name, os.Args[0]}, os.Args[1:]...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), nsEnv+"="+name)
+	cmd.Env = append(os.Environ(), Env+"="+name)
 	err := cmd.Run()
 	if cmd.ProcessState == nil {
-		fmt.Fprintln(os.Stderr, "mdns tests:", err)
+		fmt.Fprintln(os.Stderr, "netnstest:", err)
 		return 1, true
 	}
 	return cmd.ProcessState.ExitCode(), true
