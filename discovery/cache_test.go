@@ -71,7 +71,7 @@ func (f *flaky) Watch(ctx context.Context, filter discovery.WatchFilter) (<-chan
 // fakeClock is a settable clock for StaleTTL.
 type fakeClock struct{ ns atomic.Int64 }
 
-func (c *fakeClock) now() time.Time           { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // syncBuffer is a log sink safe for the cache's goroutine and the test.
