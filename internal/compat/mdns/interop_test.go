@@ -1,0 +1,215 @@
+package mdns
+
+import (
+	"errors"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dmicro-go/dmicro/discovery"
+	dmdns "github.com/dmicro-go/dmicro/discovery/mdns"
+	"github.com/dmicro-go/dmicro/internal/netnstest"
+	"github.com/dmicro-go/dmicro/rpc/rpctest"
+	hcmdns "github.com/hashicorp/mdns"
+	"github.com/miekg/dns"
+)
+
+func TestMain(m *testing.M) { netnstest.Main(m) }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func loopback(t *testing.T) *net.Interface {
+	t.Helper()
+	netnstest.Need(t)
+	lo, err := net.InterfaceByName("lo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lo
+}
+
+func newRegistry(t *testing.T, host string) *dmdns.Registry {
+	t.Helper()
+	r, err := dmdns.NewRegistry(dmdns.Config{Interfaces: []string{"lo"}, Host: host, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// TestHashicorpFindsDmicro: hashicorp/mdns's client finds a node dmicro
+// publishes, with its address, port and TXT metadata.
+func TestHashicorpFindsDmicro(t *testing.T) {
+	lo := loopback(t)
+	ctx := rpctest.Context(t)
+	reg := newRegistry(t, "dm")
+	err := reg.Register(ctx, discovery.Service{Name: "greeter", Version: "1.0", Nodes: []discovery.Node{
+		{ID: "n1", Address: "127.0.0.1:8080", Metadata: map[string]string{"zone": "a"}},
+	}}, discovery.RegisterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, unicast := range []bool{false, true} {
+		var found *hcmdns.ServiceEntry
+		rpctest.WaitFor(t, "hashicorp/mdns to find n1", func() bool {
+			entries := make(chan *hcmdns.ServiceEntry, 16)
+			err := hcmdns.Query(&hcmdns.QueryParam{
+				Service: "_greeter._tcp", Domain: "local", Timeout: 500 * time.Millisecond,
+				Interface: lo, Entries: entries, DisableIPv6: true, WantUnicastResponse: unicast,
+				Logger: log.New(io.Discard, "", 0),
+			})
+			close(entries)
+			if err != nil {
+				t.Logf("query: %v", err)
+				return false
+			}
+			for e := range entries {
+				if e.Name == "n1._greeter._tcp.local." {
+					found = e
+				}
+			}
+			return found != nil
+		})
+		if found.Port != 8080 || !found.AddrV4.Equal(net.IPv4(127, 0, 0, 1)) ||
+			!slices.Contains(found.InfoFields, "zone=a") || !slices.Contains(found.InfoFields, "version=1.0") {
+			t.Fatalf("unicast %v: hashicorp/mdns found %+v", unicast, *found)
+		}
+	}
+}
+
+// TestDmicroFindsHashicorp: dmicro's browser finds a service
+// hashicorp/mdns's server publishes.
+func TestDmicroFindsHashicorp(t *testing.T) {
+	lo := loopback(t)
+	ctx := rpctest.Context(t)
+	zone, err := hcmdns.NewMDNSService("hc1", "_greeter._tcp", "local.", "hchost.local.", 9090,
+		[]net.IP{net.IPv4(127, 0, 0, 1)}, []string{"version=2.0", "zone=b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := hcmdns.NewServer(&hcmdns.Config{Zone: zone, Iface: lo, Logger: log.New(io.Discard, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	reg := newRegistry(t, "dm")
+	rpctest.WaitFor(t, "dmicro to find hc1", func() bool {
+		svcs, err := reg.GetService(ctx, "greeter")
+		if errors.Is(err, discovery.ErrNotFound) {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := svcs[0].Nodes[0]
+		return svcs[0].Version == "2.0" && n.ID == "hc1" && n.Address == "127.0.0.1:9090" && n.Metadata["zone"] == "b"
+	})
+}
+
+// TestMiekgParsesOurPackets: every packet dmicro sends while probing,
+// announcing, querying, answering and saying goodbye parses with
+// miekg/dns, multicast and unicast alike.
+func TestMiekgParsesOurPackets(t *testing.T) {
+	lo := loopback(t)
+	ctx := rpctest.Context(t)
+	sniff, err := net.ListenMulticastUDP("udp4", lo, &net.UDPAddr{IP: net.IPv4(224, 0, 0, 251), Port: 5353})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		packets int
+		types   = map[uint16]int{}
+		failed  []error
+		done    = make(chan struct{})
+	)
+	parse := func(b []byte) {
+		var m dns.Msg
+		err := m.Unpack(b)
+		mu.Lock()
+		defer mu.Unlock()
+		packets++
+		if err != nil {
+			failed = append(failed, err)
+			return
+		}
+		for _, rr := range slices.Concat(m.Answer, m.Ns, m.Extra) {
+			types[rr.Header().Rrtype]++
+		}
+	}
+	go func() {
+		defer close(done)
+		buf := make([]byte, 9000)
+		for {
+			n, _, err := sniff.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			parse(append([]byte(nil), buf[:n]...))
+		}
+	}()
+
+	pub, brw := newRegistry(t, "pub"), newRegistry(t, "brw")
+	svc := discovery.Service{Name: "greeter", Version: "1.0", Metadata: map[string]string{"team": "x"}, Nodes: []discovery.Node{
+		{ID: "n.1", Address: "127.0.0.1:8080", Weight: 2, Metadata: map[string]string{"zone": "a"}},
+		{ID: "n2", Address: ":8081"},
+	}}
+	if err := pub.Register(ctx, svc, discovery.RegisterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rpctest.WaitFor(t, "the browser to find both nodes", func() bool {
+		svcs, err := brw.GetService(ctx, "greeter")
+		return err == nil && len(svcs[0].Nodes) == 2
+	})
+	if _, err := brw.ListServices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A one-shot query: its unicast answer must parse too.
+	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	q := new(dns.Msg)
+	q.SetQuestion("_greeter._tcp.local.", dns.TypePTR)
+	qb, _ := q.Pack()
+	if _, err := raw.WriteToUDP(qb, &net.UDPAddr{IP: net.IPv4(224, 0, 0, 251), Port: 5353}); err != nil {
+		t.Fatal(err)
+	}
+	raw.SetReadDeadline(time.Now().Add(rpctest.Timeout))
+	buf := make([]byte, 9000)
+	n, _, err := raw.ReadFromUDP(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reply dns.Msg
+	if err := reply.Unpack(buf[:n]); err != nil || reply.Id != q.Id || len(reply.Answer) == 0 {
+		t.Fatalf("unicast answer: %v, %v", err, reply.String())
+	}
+	if err := pub.Deregister(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	rpctest.WaitFor(t, "the goodbyes to arrive", func() bool {
+		_, err := brw.GetService(ctx, "greeter")
+		return errors.Is(err, discovery.ErrNotFound)
+	})
+	sniff.Close()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	for _, err := range failed {
+		t.Errorf("miekg/dns cannot parse a packet: %v", err)
+	}
+	for _, typ := range []uint16{dns.TypePTR, dns.TypeSRV, dns.TypeTXT, dns.TypeA} {
+		if types[typ] == 0 {
+			t.Errorf("no %s record seen in %d packets", dns.TypeToString[typ], packets)
+		}
+	}
+	t.Logf("%d packets parsed, records by type %v", packets, types)
+}
