@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -92,7 +91,7 @@ func (m *Memory) Register(ctx context.Context, svc Service, _ RegisterOptions) e
 	metaChanged := !maps.Equal(cur.Metadata, svc.Metadata)
 	cur.Metadata = svc.Metadata
 	for _, n := range svc.Nodes {
-		i, found := slices.BinarySearchFunc(cur.Nodes, n.ID, func(x Node, id string) int { return strings.Compare(x.ID, id) })
+		i, found := slices.BinarySearchFunc(cur.Nodes, n.ID, byID)
 		switch {
 		case !found:
 			cur.Nodes = slices.Insert(cur.Nodes, i, n)
@@ -125,7 +124,7 @@ func (m *Memory) Deregister(ctx context.Context, svc Service) error {
 		return nil
 	}
 	for _, n := range svc.Nodes {
-		i, found := slices.BinarySearchFunc(cur.Nodes, n.ID, func(x Node, id string) int { return strings.Compare(x.ID, id) })
+		i, found := slices.BinarySearchFunc(cur.Nodes, n.ID, byID)
 		if !found {
 			continue
 		}
