@@ -14,6 +14,7 @@ import (
 	"github.com/dmicro-go/dmicro/discovery"
 	"github.com/dmicro-go/dmicro/internal/dnsmsg"
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/internal/netnstest"
 	"github.com/dmicro-go/dmicro/rpc/rpctest"
 )
 
@@ -309,20 +310,9 @@ func TestBadInput(t *testing.T) {
 	}
 	// A one-shot query from another port gets a unicast answer: the
 	// responder is alive after all of the above.
-	if _, err := raw.WriteToUDP(good, group); err != nil {
-		t.Fatal(err)
-	}
-	raw.SetReadDeadline(time.Now().Add(rpctest.Timeout))
-	buf := make([]byte, 9000)
 	var m dnsmsg.Message
-	for {
-		n, _, err := raw.ReadFromUDP(buf)
-		if err != nil {
-			t.Fatalf("no unicast answer: %v", err)
-		}
-		if m.Decode(buf[:n]) == nil && m.Response() {
-			break
-		}
+	if err := m.Decode(netnstest.OneShot(t, good, rpctest.Timeout)); err != nil || !m.Response() {
+		t.Fatalf("one-shot answer: %v", err)
 	}
 	if m.ID != 1 || len(m.Questions) != 1 || len(m.Answers) != 1 || m.Answers[0].Target != "n1._greeter._tcp.local." || m.Answers[0].TTL > legacyTTL {
 		t.Fatalf("unicast answer %+v: want id 1, the question, one PTR to n1 with TTL <= %d", m, legacyTTL)
@@ -399,3 +389,20 @@ func TestQueryFlood(t *testing.T) {
 }
 
 func netip4(a, b, c, d byte) netip.Addr { return netip.AddrFrom4([4]byte{a, b, c, d}) }
+
+// TestResponderKnownAnswers: an answer the querier lists as known (with
+// enough TTL left) is left out of the reply.
+func TestResponderKnownAnswers(t *testing.T) {
+	published(t, "127.0.0.1:1")
+	q := ptrQuery(5)
+	inst := "n1._greeter._tcp.local."
+	q.Questions = append(q.Questions, dnsmsg.Question{Name: inst, Type: dnsmsg.TypeSRV, Class: dnsmsg.ClassIN})
+	q.Answers = []dnsmsg.Record{{Name: "_greeter._tcp.local.", Type: dnsmsg.TypePTR, Class: dnsmsg.ClassIN, TTL: 100, Target: inst}}
+	var m dnsmsg.Message
+	if err := m.Decode(netnstest.OneShot(t, pack(t, q), rpctest.Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Answers) != 1 || m.Answers[0].Type != dnsmsg.TypeSRV {
+		t.Fatalf("answers %+v: want only the SRV (the PTR was a known answer)", m.Answers)
+	}
+}

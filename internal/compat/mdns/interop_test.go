@@ -171,25 +171,12 @@ func TestMiekgParsesOurPackets(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A one-shot query: its unicast answer must parse too.
-	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
 	q := new(dns.Msg)
 	q.SetQuestion("_greeter._tcp.local.", dns.TypePTR)
 	qb, _ := q.Pack()
-	if _, err := raw.WriteToUDP(qb, &net.UDPAddr{IP: net.IPv4(224, 0, 0, 251), Port: 5353}); err != nil {
-		t.Fatal(err)
-	}
-	raw.SetReadDeadline(time.Now().Add(rpctest.Timeout))
-	buf := make([]byte, 9000)
-	n, _, err := raw.ReadFromUDP(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	answer := netnstest.OneShot(t, qb, rpctest.Timeout)
 	var reply dns.Msg
-	if err := reply.Unpack(buf[:n]); err != nil || reply.Id != q.Id || len(reply.Answer) == 0 {
+	if err := reply.Unpack(answer); err != nil || reply.Id != q.Id || len(reply.Answer) == 0 {
 		t.Fatalf("unicast answer: %v, %v", err, reply.String())
 	}
 	if err := pub.Deregister(ctx, svc); err != nil {
