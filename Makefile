@@ -11,6 +11,8 @@ BIN      := bin
 
 # COMPAT is the comparison module (its own go.mod: gRPC-go lives there only).
 COMPAT := internal/compat/bench
+# COMPAT_MDNS proves mDNS interop with hashicorp/mdns and miekg/dns (its own go.mod too).
+COMPAT_MDNS := internal/compat/mdns
 # STATICCHECK runs as a pinned tool, never a module dependency.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -26,6 +28,7 @@ vet: ## go vet every package
 test: vet ## vet, then every test with the race detector, the comparison module's too (what CI runs)
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
 	cd $(COMPAT) && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 10m ./...
+	cd $(COMPAT_MDNS) && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...
 
 soak: ## attack one server from several peers for SOAK (30s) while a good client calls; see rpc's TestSoak
 	DMICRO_SOAK=$(SOAK) $(GO) test -race -count=1 -run '^TestSoak$$' -v -timeout 30m ./rpc/
@@ -37,6 +40,7 @@ lint: vet tidy-check ## vet, gofmt, staticcheck and go.mod checks, both modules
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
 	cd $(COMPAT) && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
+	cd $(COMPAT_MDNS) && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
 
 fmt: ## gofmt every file
 	gofmt -w $$(git ls-files '*.go')
@@ -44,6 +48,7 @@ fmt: ## gofmt every file
 tidy-check: ## fail if go.mod or go.sum is not tidy
 	$(GO) mod tidy -diff
 	cd $(COMPAT) && $(GO) mod tidy -diff
+	cd $(COMPAT_MDNS) && $(GO) mod tidy -diff
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	@set -e; for pkg in $$($(GO) list ./...); do \
