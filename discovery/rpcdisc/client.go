@@ -79,9 +79,9 @@ type Client struct {
 	readyOnce sync.Once
 
 	mu         sync.Mutex
-	resolveErr error                   // why the last read of the service failed, or nil
-	conns      map[string]*nodeConn    // by node id
-	retired    map[*nodeConn]struct{}  // left the set, closed when their calls end
+	resolveErr error                  // why the last read of the service failed, or nil
+	conns      map[string]*nodeConn   // by node id
+	retired    map[*nodeConn]struct{} // left the set, closed when their calls end
 	closed     bool
 }
 
