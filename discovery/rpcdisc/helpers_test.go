@@ -2,7 +2,6 @@ package rpcdisc_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -182,5 +181,3 @@ func waitNodes(t *testing.T, c *rpcdisc.Client, n int) {
 	t.Helper()
 	rpctest.WaitFor(t, "the client to see the nodes", func() bool { return len(c.Nodes()) == n })
 }
-
-var errStop = errors.New("stop")
