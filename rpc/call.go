@@ -228,7 +228,7 @@ func (s *Session) sendNew(ctx context.Context, oc *outCall, isCall bool) (*conn,
 	for {
 		c, err := s.pick(ctx, oc.opts.waitForReady)
 		if err != nil {
-			return nil, err
+			return nil, notSent(err)
 		}
 		if isCall && !c.addPending(oc) {
 			continue // closed under us; pick again
@@ -253,11 +253,21 @@ func (s *Session) sendNew(ctx context.Context, oc *outCall, isCall bool) (*conn,
 		if errors.Is(err, errMoved) {
 			continue
 		}
+		// The writer refuses a frame before queuing it, never after: the
+		// peer did not see it.
 		if ctx.Err() != nil {
-			return nil, ctxStatus(ctx)
+			return nil, notSent(ctxStatus(ctx))
 		}
-		return nil, StatusOf(err)
+		return nil, notSent(err)
 	}
+}
+
+// notSent returns err's status marked as a call or push that was not
+// sent (see ErrNotSent), as a copy: statuses may be shared.
+func notSent(err error) *Status {
+	st := *StatusOf(err)
+	st.notSent = true
+	return &st
 }
 
 // Push sends a one-way message to method on the peer. It returns once the

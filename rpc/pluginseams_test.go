@@ -2,6 +2,7 @@ package rpc_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -208,4 +209,40 @@ func TestSessionDialAddr(t *testing.T) {
 	if got := p.serverSession(t).DialAddr(); got != "" {
 		t.Errorf("accepted session's DialAddr = %q, want empty", got)
 	}
+}
+
+// TestErrNotSent: a call that never left (the session closed, or down
+// without WithWaitForReady) matches ErrNotSent with its code unchanged; a
+// call that was sent and lost its connection before the reply does not.
+func TestErrNotSent(t *testing.T) {
+	ctx := testCtx(t)
+	t.Run("closed session", func(t *testing.T) {
+		p := newPair(t, pairOptions{setup: biRoutes(t)})
+		p.sess.Close()
+		var sum int
+		err := p.sess.Call(ctx, "/bi/sum", []int{1}, &sum)
+		if !errors.Is(err, rpc.ErrNotSent) || rpc.CodeOf(err) != rpc.CodeConnClosed {
+			t.Fatalf("call on a closed session: %v (code %v, not sent %v), want CodeConnClosed and ErrNotSent", err, rpc.CodeOf(err), errors.Is(err, rpc.ErrNotSent))
+		}
+	})
+	t.Run("sent, then the connection closed", func(t *testing.T) {
+		started := make(chan *rpc.Session, 1)
+		p := newPair(t, pairOptions{setup: func(srv *rpc.Endpoint) {
+			srv.Router().HandleCall("/hang", rpc.CallFunc(func(c *rpc.CallCtx, _ *int) (int, error) {
+				started <- c.Session()
+				<-c.Context().Done()
+				return 0, nil
+			}))
+		}})
+		errc := make(chan error, 1)
+		go func() {
+			var n int
+			errc <- p.sess.Call(ctx, "/hang", 1, &n)
+		}()
+		(<-started).CloseConn(nil)
+		err := <-errc
+		if err == nil || errors.Is(err, rpc.ErrNotSent) {
+			t.Fatalf("a call that reached its handler: %v, not sent %v; want an error that is not ErrNotSent", err, errors.Is(err, rpc.ErrNotSent))
+		}
+	})
 }

@@ -20,10 +20,21 @@ import (
 // context.Canceled, and CodeDeadlineExceeded with context.DeadlineExceeded
 // and os.ErrDeadlineExceeded; errors.As and Unwrap reach the cause.
 type Status struct {
-	code  Code
-	msg   string
-	cause error
+	code    Code
+	msg     string
+	cause   error
+	notSent bool // the call or push failed before its frame was queued
 }
+
+// ErrNotSent is matched (errors.Is) by the error of a call or push that
+// failed before its frame was queued for a connection, so that the peer
+// never saw it: the session was down or closed, its connection failed or
+// went away under it with no other to take it, or the caller's context
+// ended while it waited for room. Such a call may be sent again, to this
+// peer or another, without running its handler twice; a call whose error
+// does not match it may have reached the handler. The error's code is
+// unchanged (CodeUnavailable, CodeConnClosed, ...).
+var ErrNotSent = errors.New("rpc: not sent")
 
 // NewStatus returns a status with code and message.
 func NewStatus(code Code, msg string) *Status {
@@ -115,14 +126,18 @@ func (s *Status) Unwrap() error {
 	return s.cause
 }
 
-// Is reports whether target is a *Status with the same code, or the context
-// error that the code stands for.
+// Is reports whether target is a *Status with the same code, the context
+// error that the code stands for, or ErrNotSent for a call that was not
+// sent.
 func (s *Status) Is(target error) bool {
 	if s == nil {
 		return false
 	}
 	if t, ok := target.(*Status); ok {
 		return t != nil && t.code == s.code
+	}
+	if target == ErrNotSent {
+		return s.notSent
 	}
 	switch s.code {
 	case CodeCanceled:

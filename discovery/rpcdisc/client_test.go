@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -373,7 +374,9 @@ func TestNotSent(t *testing.T) {
 		{nil, false},
 		{dial, true},
 		{rpc.NewStatus(rpc.CodeUnavailable, "reconnecting"), true},
-		{rpc.WrapStatus(rpc.CodeConnClosed, "session closed", dial), true},
+		// Only rpc knows whether a CodeConnClosed call was sent: it marks
+		// one that was not with rpc.ErrNotSent (checked below for real).
+		{rpc.WrapStatus(rpc.CodeConnClosed, "session closed", dial), false},
 		{rpc.NewStatus(rpc.CodeConnClosed, "connection closed"), false},
 		{rpc.NewStatus(rpc.CodeWriteFailed, "broken pipe"), false},
 		{rpc.NewStatus(rpc.CodeUser, "no"), false},
@@ -385,5 +388,33 @@ func TestNotSent(t *testing.T) {
 	}
 	if rpcdisc.ConnFailed(rpc.NewStatus(rpc.CodeUser, "no")) || !rpcdisc.ConnFailed(dial) {
 		t.Error("ConnFailed: an application error counted, or a dial failure did not")
+	}
+
+	// A real call on a session closed before it: never sent.
+	leakcheck.Check(t)
+	srv, err := rpc.NewEndpoint(rpc.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan struct{})
+	go func() { defer close(served); srv.Serve(l) }()
+	defer func() { srv.Close(); <-served }()
+	cli, err := rpc.NewEndpoint(rpc.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	sess, err := cli.Dial(rpctest.Context(t), l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Close()
+	err = sess.Call(rpctest.Context(t), "/x", 1, nil)
+	if rpc.CodeOf(err) != rpc.CodeConnClosed || !rpcdisc.NotSent(err) {
+		t.Errorf("call on a closed session: %v; NotSent = %v, want CodeConnClosed and true", err, rpcdisc.NotSent(err))
 	}
 }

@@ -6,38 +6,26 @@ import (
 	"github.com/dmicro-go/dmicro/rpc"
 )
 
-// NotSent reports whether err, the error of a call or push, says that the
+// NotSent reports whether err, the error of a call or push, says the
 // message certainly never reached the peer, so that sending it to another
 // node cannot run it twice:
+//   - it matches rpc.ErrNotSent (the session was down or closed, or its
+//     connection failed under it, before the frame was queued), unless the
+//     caller's own context ended, which no other node can help;
 //   - CodeDialFailed: no connection could be made;
-//   - CodeUnavailable: the session was down, reconnecting or going away
-//     and refused the call before sending it (rpc documents that such a
-//     call "was not sent and may be retried"; a handler that returns
-//     CodeUnavailable says the same);
-//   - CodeConnClosed caused by a failed dial: the session had closed for
-//     good after its redial failed, and refused the call before sending.
+//   - CodeUnavailable from the peer: rpc's meaning of the code is "not
+//     handled, may be retried", and a handler that returns it says so.
 //
-// Any other CodeConnClosed may come from a call that was written and then
-// lost with its connection: it is not retried.
+// Any other failure may come from a call that was written and then lost
+// with its connection: it is not retried.
 func NotSent(err error) bool {
 	switch rpc.CodeOf(err) {
+	case rpc.CodeCanceled, rpc.CodeDeadlineExceeded:
+		return false
 	case rpc.CodeDialFailed, rpc.CodeUnavailable:
 		return true
-	case rpc.CodeConnClosed:
-		return causedByDialFailure(err)
 	}
-	return false
-}
-
-// causedByDialFailure reports whether a status inside err's chain, below
-// the outermost, has CodeDialFailed.
-func causedByDialFailure(err error) bool {
-	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
-		if st, ok := e.(*rpc.Status); ok && st.Code() == rpc.CodeDialFailed {
-			return true
-		}
-	}
-	return false
+	return errors.Is(err, rpc.ErrNotSent)
 }
 
 // ConnFailed reports whether err, the error of a call, says the node failed
