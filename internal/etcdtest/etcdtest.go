@@ -1,8 +1,15 @@
 // Package etcdtest starts real etcd members for tests: one member or a
 // cluster on free 127.0.0.1 ports, each with a temporary data dir, waited
-// for by polling its /health, and killed when the test ends. The etcd
-// binary comes from PATH (Debian's etcd-server); a test is skipped when
-// it is missing, or fails under CI=true (see internal/testenv).
+// for by polling its /health, and killed when the test ends.
+//
+// The etcd binary is the path in the environment variable DMICRO_ETCD
+// when it is set (make test sets it to bin/etcd-3.7, built from
+// internal/compat/etcd37, to run the etcd tests a second time against
+// etcd 3.7), else "etcd" on PATH (Debian's etcd-server, 3.4). A set
+// DMICRO_ETCD that names no executable fails the test; a missing etcd on
+// PATH skips it, or fails it under CI=true (see internal/testenv). The
+// first member a test binary starts logs the server's version (GET
+// /version), so a run's output shows which etcd it exercised.
 package etcdtest
 
 import (
@@ -52,7 +59,7 @@ func Start(t testing.TB) *Member {
 // member is healthy (a leader elected).
 func StartCluster(t testing.TB, n int) []*Member {
 	t.Helper()
-	bin := testenv.LookPath(t, "etcd", "apt-get install -y etcd-server")
+	bin := Binary(t)
 	root := t.TempDir()
 	ms := make([]*Member, n)
 	var cluster []string
@@ -72,7 +79,47 @@ func StartCluster(t testing.TB, n int) []*Member {
 	for _, m := range ms {
 		m.WaitHealthy(t)
 	}
+	logVersion(t, ms[0])
 	return ms
+}
+
+// EnvBinary names the environment variable that, when set, is the path of
+// the etcd binary to run instead of "etcd" on PATH.
+const EnvBinary = "DMICRO_ETCD"
+
+// Binary returns the etcd binary tests run: $DMICRO_ETCD when set (the
+// test fails when it names no executable file), else etcd on PATH
+// (skipped when missing, failed under CI=true).
+func Binary(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(EnvBinary); p != "" {
+		path, err := exec.LookPath(p)
+		if err != nil {
+			t.Fatalf("etcdtest: %s=%s: %v", EnvBinary, p, err)
+		}
+		return path
+	}
+	return testenv.LookPath(t, "etcd", "apt-get install -y etcd-server")
+}
+
+// versionOnce makes logVersion log once per test binary.
+var versionOnce sync.Once
+
+// logVersion logs, once per test binary, the server and cluster version
+// that m reports on GET /version, with its binary's path.
+func logVersion(t testing.TB, m *Member) {
+	t.Helper()
+	versionOnce.Do(func() {
+		var v struct {
+			Server  string `json:"etcdserver"`
+			Cluster string `json:"etcdcluster"`
+		}
+		if err := get(m.ClientURL+"/version", &v); err != nil {
+			t.Logf("etcdtest: %s: version unknown: %v", m.bin, err)
+			return
+		}
+		t.Logf("etcdtest: etcd %s (cluster %s) from %s", v.Server, v.Cluster, m.bin)
+	})
 }
 
 // Endpoints returns the members' client URLs.
