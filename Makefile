@@ -7,12 +7,15 @@ DEMO_ADDR ?= 127.0.0.1:9091
 BIN      := bin
 
 .DEFAULT_GOAL := help
-.PHONY: help build test race soak vet lint fmt fuzz bench bench-compare bench-plugins bench-procman bench-hotrestart demo generate tidy-check cross clean
+.PHONY: help build test race soak vet lint fmt fuzz bench bench-compare bench-plugins bench-procman bench-hotrestart demo generate tidy-check cross clean etcd37
 
 # COMPAT is the comparison module (its own go.mod: gRPC-go lives there only).
 COMPAT := internal/compat/bench
 # COMPAT_MDNS proves mDNS interop with hashicorp/mdns and miekg/dns (its own go.mod too).
 COMPAT_MDNS := internal/compat/mdns
+# COMPAT_ETCD37 pins etcd 3.7 as a tool (its own go.mod); `make etcd37` builds it into ETCD37.
+COMPAT_ETCD37 := internal/compat/etcd37
+ETCD37 := $(BIN)/etcd-3.7
 # STATICCHECK runs as a pinned tool, never a module dependency.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -25,10 +28,17 @@ build: ## compile every package and command
 vet: ## go vet every package
 	$(GO) vet ./...
 
-test: vet ## vet, then every test with the race detector, the comparison module's too (what CI runs)
+test: vet etcd37 ## vet, then every test with the race detector, the comparison module's too, the etcd tests again against etcd 3.7 (what CI runs)
 	$(GO) test -race -shuffle=on -count=1 -timeout 15m ./...
 	cd $(COMPAT) && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 10m ./...
 	cd $(COMPAT_MDNS) && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...
+	DMICRO_ETCD=$(CURDIR)/$(ETCD37) $(GO) test -race -count=1 -timeout 10m ./discovery/etcd/ ./discovery/rpcdisc/
+
+etcd37: $(ETCD37) ## build etcd 3.7 from the Go module proxy into bin/etcd-3.7 (once: about 2 minutes)
+
+$(ETCD37): $(COMPAT_ETCD37)/go.mod $(COMPAT_ETCD37)/go.sum
+	@mkdir -p $(BIN)
+	cd $(COMPAT_ETCD37) && $(GO) build -o $(CURDIR)/$(ETCD37) go.etcd.io/etcd/server/v3
 
 soak: ## attack one server from several peers for SOAK (30s) while a good client calls; see rpc's TestSoak
 	DMICRO_SOAK=$(SOAK) $(GO) test -race -count=1 -run '^TestSoak$$' -v -timeout 30m ./rpc/
@@ -41,6 +51,7 @@ lint: vet tidy-check ## vet, gofmt, staticcheck and go.mod checks, both modules
 	$(GO) run $(STATICCHECK) ./...
 	cd $(COMPAT) && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
 	cd $(COMPAT_MDNS) && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
+	cd $(COMPAT_ETCD37) && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
 
 fmt: ## gofmt every file
 	gofmt -w $$(git ls-files '*.go')
@@ -49,6 +60,7 @@ tidy-check: ## fail if go.mod or go.sum is not tidy
 	$(GO) mod tidy -diff
 	cd $(COMPAT) && $(GO) mod tidy -diff
 	cd $(COMPAT_MDNS) && $(GO) mod tidy -diff
+	cd $(COMPAT_ETCD37) && $(GO) mod tidy -diff
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	@set -e; for pkg in $$($(GO) list ./...); do \
