@@ -10,10 +10,14 @@
 // PATH skips it, or fails it under CI=true (see internal/testenv). The
 // first member a test binary starts logs the server's version (GET
 // /version), so a run's output shows which etcd it exercised.
+//
+// StartTLS starts a member that serves its clients over https with a
+// given certificate; peers always talk plain http.
 package etcdtest
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,6 +33,7 @@ import (
 	"time"
 
 	"github.com/dmicro-go/dmicro/internal/testenv"
+	"github.com/dmicro-go/dmicro/transport"
 )
 
 // startTimeout bounds the wait for a member (or a cluster's leader).
@@ -37,12 +42,15 @@ const startTimeout = 30 * time.Second
 // Member is one etcd process.
 type Member struct {
 	Name      string
-	ClientURL string // "http://127.0.0.1:port"
+	ClientURL string // "http://127.0.0.1:port" ("https://" with StartTLS)
 	PeerURL   string
 	bin       string
 	dir       string // data dir
 	cluster   string // --initial-cluster
 	logPath   string
+	certFile  string      // PEM certificate served to clients (StartTLS)
+	keyFile   string      // its PEM key
+	tls       *tls.Config // for polling the member itself (StartTLS)
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -55,9 +63,40 @@ func Start(t testing.TB) *Member {
 	return StartCluster(t, 1)[0]
 }
 
+// StartTLS starts a single-member cluster whose client URL is https,
+// serving cert (written as PEM files to a temporary dir; it must name
+// 127.0.0.1), and returns it once healthy. Clients must trust cert.Pool.
+func StartTLS(t testing.TB, cert *transport.SelfSigned) *Member {
+	t.Helper()
+	certPEM, keyPEM, err := cert.PEM()
+	if err != nil {
+		t.Fatalf("etcdtest: certificate: %v", err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startCluster(t, 1, func(m *Member) {
+		m.ClientURL = "https" + strings.TrimPrefix(m.ClientURL, "http")
+		m.certFile, m.keyFile = certFile, keyFile
+		m.tls = &tls.Config{RootCAs: cert.Pool, MinVersion: tls.VersionTLS12}
+	})[0]
+}
+
 // StartCluster starts an n-member cluster and returns it once every
 // member is healthy (a leader elected).
 func StartCluster(t testing.TB, n int) []*Member {
+	t.Helper()
+	return startCluster(t, n, nil)
+}
+
+// startCluster is StartCluster with setup, when not nil, applied to each
+// member before it starts.
+func startCluster(t testing.TB, n int, setup func(*Member)) []*Member {
 	t.Helper()
 	bin := Binary(t)
 	root := t.TempDir()
@@ -68,6 +107,9 @@ func StartCluster(t testing.TB, n int) []*Member {
 			logPath: filepath.Join(root, "m"+strconv.Itoa(i)+".log")}
 		m.ClientURL = "http://" + freeAddr(t)
 		m.PeerURL = "http://" + freeAddr(t)
+		if setup != nil {
+			setup(m)
+		}
 		cluster = append(cluster, m.Name+"="+m.PeerURL)
 		ms[i] = m
 	}
@@ -114,7 +156,7 @@ func logVersion(t testing.TB, m *Member) {
 			Server  string `json:"etcdserver"`
 			Cluster string `json:"etcdcluster"`
 		}
-		if err := get(m.ClientURL+"/version", &v); err != nil {
+		if err := m.get(m.ClientURL+"/version", &v); err != nil {
 			t.Logf("etcdtest: %s: version unknown: %v", m.bin, err)
 			return
 		}
@@ -153,6 +195,9 @@ func (m *Member) start(t testing.TB) {
 		"--listen-peer-urls", m.PeerURL, "--initial-advertise-peer-urls", m.PeerURL,
 		"--initial-cluster", m.cluster, "--initial-cluster-state", "new",
 		"--initial-cluster-token", "etcdtest")
+	if m.certFile != "" {
+		cmd.Args = append(cmd.Args, "--cert-file", m.certFile, "--key-file", m.keyFile)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("etcdtest: start %s: %v", m.Name, err)
@@ -201,7 +246,7 @@ func (m *Member) WaitHealthy(t testing.TB) {
 		var h struct {
 			Health string `json:"health"`
 		}
-		if err := get(m.ClientURL+"/health", &h); err == nil && h.Health == "true" {
+		if err := m.get(m.ClientURL+"/health", &h); err == nil && h.Health == "true" {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -225,7 +270,7 @@ func Leader(t testing.TB, ms []*Member) *Member {
 				} `json:"header"`
 				Leader string `json:"leader"`
 			}
-			if !m.Running() || post(m.ClientURL+"/v3/maintenance/status", &st) != nil {
+			if !m.Running() || m.post(m.ClientURL+"/v3/maintenance/status", &st) != nil {
 				continue
 			}
 			if st.Leader != "" && st.Leader == st.Header.MemberID {
@@ -246,22 +291,22 @@ func (m *Member) Running() bool {
 	return m.cmd != nil
 }
 
-func get(url string, v any) error {
-	return do(http.MethodGet, url, v)
+func (m *Member) get(url string, v any) error {
+	return m.do(http.MethodGet, url, v)
 }
 
-func post(url string, v any) error {
-	return do(http.MethodPost, url, v)
+func (m *Member) post(url string, v any) error {
+	return m.do(http.MethodPost, url, v)
 }
 
-func do(method, url string, v any) error {
+func (m *Member) do(method, url string, v any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader("{}"))
 	if err != nil {
 		return err
 	}
-	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: m.tls}}
 	res, err := hc.Do(req)
 	if err != nil {
 		return err
