@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -13,24 +14,40 @@ import (
 )
 
 // TestRecordingAllocatesNothing pins the recording path at no allocation:
-// a method's lookup, a code's count, a duration's observation.
+// a method's lookup (cached or not), a shard's choice, a call's counts and
+// observation.
 func TestRecordingAllocatesNothing(t *testing.T) {
-	mt := newMetrics(t, Config{})
+	for _, shards := range []int{1, 3} {
+		testRecordingAllocatesNothing(t, newStriped(t, Config{}, shards))
+	}
+}
+
+func testRecordingAllocatesNothing(t *testing.T, mt *Metrics) {
 	mt.methods.get("/math/add")
+	notFound := rpc.Errorf(rpc.CodeNotFound, "no")
 	for name, f := range map[string]func(){
 		"lookup": func() { mt.methods.get("/math/add") },
 		"lookup past the cap": func() {
 			mt.methods.full.Store(true)
 			mt.methods.get("/not/learnt")
 		},
-		"code": func() { mt.methods.other.server.calls.add(rpc.CodeNotFound) },
-		"observe": func() {
-			st := mt.methods.other
-			st.client.time.observe(mt.bounds, &st.client.timeSum, 3*time.Millisecond)
+		"shard": func() {
+			t, _ := mt.shards.get()
+			mt.shards.put(t)
 		},
+		"call sent": func() { mt.callSent("/math/add") },
+		"call sent, other methods": func() {
+			mt.callSent("/math/sub")
+			mt.callSent("/math/add")
+		},
+		"call returned": func() {
+			mt.callReturned(mt.methods.other, 3*time.Millisecond, notFound)
+		},
+		"reply written": func() { mt.replyWritten("/math/add", time.Millisecond, rpc.CodeNotFound, 3) },
+		"endpoint-wide": func() { mt.hotAdd(hotOut+kindCall, 3) },
 	} {
 		if n := testing.AllocsPerRun(100, f); n != 0 {
-			t.Errorf("%s: %v allocations, want 0", name, n)
+			t.Errorf("%d shards, %s: %v allocations, want 0", mt.shards.n, name, n)
 		}
 	}
 }
@@ -47,8 +64,8 @@ type probe struct {
 	allocs map[string]float64
 }
 
-func newProbe(t *testing.T) *probe {
-	p := &probe{mt: newMetrics(t, Config{}), allocs: map[string]float64{}}
+func newProbe(t *testing.T, shards int) *probe {
+	p := &probe{mt: newStriped(t, Config{}, shards), allocs: map[string]float64{}}
 	p.invoke = p.mt.InterceptCall(func(context.Context, *rpc.Message, any) error { return nil })
 	p.handle = p.mt.InterceptHandler(func(context.Context, *rpc.Message) (any, error) { return nil, nil })
 	return p
@@ -116,8 +133,14 @@ func (p *probe) AfterReadPushHeader(m *rpc.Message) error {
 // that runs per call or push, on the messages of a real call and push,
 // and counts the allocations of the plugin's code alone.
 func TestHooksAllocateNothing(t *testing.T) {
+	for _, shards := range []int{1, 3} {
+		t.Run(fmt.Sprintf("shards=%d", shards), func(t *testing.T) { testHooksAllocateNothing(t, shards) })
+	}
+}
+
+func testHooksAllocateNothing(t *testing.T, shards int) {
 	leakcheck.Check(t)
-	srvProbe, cliProbe := newProbe(t), newProbe(t)
+	srvProbe, cliProbe := newProbe(t, shards), newProbe(t, shards)
 	srvM, cliM := newMetrics(t, Config{}), newMetrics(t, Config{})
 	_, addr := startServer(t, nil, nil, srvProbe, srvM)
 	cli := newClient(t, rpc.Config{}, cliProbe, cliM)
@@ -167,9 +190,11 @@ func TestCallAllocations(t *testing.T) {
 		return testing.AllocsPerRun(500, call)
 	}
 	bare := perCall(nil, nil)
-	with := perCall(newMetrics(t, Config{}), newMetrics(t, Config{}))
-	t.Logf("allocations per call: %v bare, %v with metrics", bare, with)
-	if with > bare {
-		t.Errorf("a call allocates %v times with metrics, %v without", with, bare)
+	for _, shards := range []int{1, 3} {
+		with := perCall(newStriped(t, Config{}, shards), newStriped(t, Config{}, shards))
+		t.Logf("allocations per call: %v bare, %v with metrics in %d shards", bare, with, shards)
+		if with > bare {
+			t.Errorf("a call allocates %v times with metrics in %d shards, %v without", with, shards, bare)
+		}
 	}
 }

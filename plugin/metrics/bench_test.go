@@ -63,39 +63,45 @@ func BenchmarkCall(b *testing.B) {
 
 // BenchmarkRecord measures what the plugin does for one call, both sides
 // counted (the same functions the hooks run, without the endpoint): the
-// lookups, the clock reads and the atomic adds. It runs on one goroutine,
-// and on 64 sharing one Metrics per side, where the atomics are contended;
-// compare it with BenchmarkCall/bare.
+// shard picks, the lookups, the clock reads and the atomic adds. It runs
+// on one goroutine, and on 64 sharing one Metrics per side, where the
+// atomics are contended: with the counters as New keeps them (striped
+// with 4 Ps or more), and "striped" over 4 shards whatever the Ps.
+// Compare it with BenchmarkCall/bare.
 func BenchmarkRecord(b *testing.B) {
-	for _, callers := range []int{1, 64} {
-		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
-			srvM, cliM := newMetrics(b, Config{}), newMetrics(b, Config{})
+	for _, c := range []struct {
+		callers, shards int // shards 0: as New chooses
+	}{{1, 0}, {64, 0}, {64, 4}} {
+		name := fmt.Sprintf("callers=%d", c.callers)
+		if c.shards > 0 {
+			name += "/striped"
+		}
+		b.Run(name, func(b *testing.B) {
+			shards := c.shards
+			if shards == 0 {
+				shards = numShards()
+			}
+			srvM, cliM := newStriped(b, Config{}, shards), newStriped(b, Config{}, shards)
 			readAt := time.Now() // the rpc reads the clock when a call arrives
 			record := func() {   // what the hooks of both sides do for one call
-				st, _ := cliM.methods.get("/math/add") // InterceptCall
-				st.client.started.Add(1)
+				st, _ := cliM.callSent("/math/add") // InterceptCall
 				start := cliM.clock()
-				st, _ = cliM.methods.get("/math/add") // AfterWriteCall
-				st.client.callOut.Add(7)
-				sst, _ := srvM.methods.get("/math/add") // AfterReadCallHeader
-				srvM.callRead(sst, 7)
-				sst, _ = srvM.methods.get("/math/add") // BeforeWriteReply
-				sst.server.finished.Add(1)
-				sst, _ = srvM.methods.get("/math/add") // AfterWriteReply
-				srvM.replyWritten(sst, time.Since(readAt), 0, 1)
-				st, _ = cliM.methods.get("/math/add") // AfterReadReplyHeader
-				st.client.replyIn.Add(1)
-				cliM.callReturned(st, cliM.clock()-start, nil) // InterceptCall
+				cliM.hotAdd(hotOut+kindCall, 7)                          // AfterWriteCall
+				srvM.callRead("/math/add", 7)                            // AfterReadCallHeader
+				srvM.hotAdd(hotFinished, 1)                              // BeforeWriteReply
+				srvM.replyWritten("/math/add", time.Since(readAt), 0, 1) // AfterWriteReply
+				cliM.hotAdd(hotIn+kindReply, 1)                          // AfterReadReplyHeader
+				cliM.callReturned(st, cliM.clock()-start, nil)           // InterceptCall
 			}
 			b.ReportAllocs()
-			if callers == 1 {
+			if c.callers == 1 {
 				for b.Loop() {
 					record()
 				}
 				return
 			}
 			procs := runtime.GOMAXPROCS(0)
-			b.SetParallelism((callers + procs - 1) / procs)
+			b.SetParallelism((c.callers + procs - 1) / procs)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					record()

@@ -58,6 +58,16 @@ func (mt *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // appendExposition appends every metric to b, in OpenMetrics if om is set.
 func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	w := &expo{b: b, om: om, consts: mt.constLabels}
+	// The endpoint-wide counters are read first: the server's calls done
+	// before any method's calls read, and before the methods are listed,
+	// so that no call counts as done without counting as read (a call
+	// done in between counts as still in flight, for this scrape).
+	var hot [hotWords]uint64
+	for i := range hot {
+		for s := 0; s < len(mt.hot); s += lineWords {
+			hot[i] += mt.hot[s+i].Load()
+		}
+	}
 	list := mt.methods.list()
 	les := mt.les
 	if om {
@@ -66,63 +76,63 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	cum := make([]uint64, len(les))
 	ns := mt.ns + "_"
 
+	var c [numCodes]uint64
 	w.family(ns+"client_calls", "counter", "", "Calls this endpoint sent, by method and result code.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.client.calls)
+		mt.appendCodes(w, st.label, &st.client, resCalls, &c)
 	}
 	w.family(ns+"client_call_duration_seconds", "histogram", "seconds", "Time from sending a call to having its reply decoded, by method.")
 	for _, st := range list {
-		appendHistogram(w, st.label, st.client.time, &st.client.timeSum, les, cum)
+		appendHistogram(w, st.label, st.client.shards, les, cum)
+	}
+	// Each method's calls returned are read before its calls sent: a call
+	// counts as sent before it counts as returned, so the difference is
+	// never negative (a call returned in between counts as still in
+	// flight, for this scrape).
+	var clientInFlight int64
+	for _, st := range list {
+		done := st.client.codes(resCalls, &c)
+		clientInFlight += int64(sum(st.client.shards, atStarted) - done)
 	}
 	w.family(ns+"client_calls_in_flight", "gauge", "", "Calls this endpoint sent and waits for.")
 	w.series("")
-	w.int(inFlight(list, func(st *methodStats) (done, started uint64) {
-		return st.client.calls.total(), st.client.started.Load()
-	}))
+	w.int(max(clientInFlight, 0))
 	w.family(ns+"client_pushes", "counter", "", "Pushes this endpoint sent, by method and the result of sending.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.client.pushes)
+		mt.appendCodes(w, st.label, &st.client, resPushes, &c)
 	}
 
+	serverInFlight := -int64(hot[hotFinished])
 	w.family(ns+"server_calls_started", "counter", "", "Calls this endpoint read, by method.")
 	for _, st := range list {
-		appendMethodCount(w, st.label, st.server.started.Load())
+		n := sum(st.server.shards, atStarted)
+		serverInFlight += int64(n)
+		appendMethodCount(w, st.label, n)
 	}
 	w.family(ns+"server_calls", "counter", "", "Calls this endpoint answered, by method and the code of the reply written.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.server.calls)
+		mt.appendCodes(w, st.label, &st.server, resCalls, &c)
 	}
 	w.family(ns+"server_call_duration_seconds", "histogram", "seconds", "Time from reading a call to writing its reply, by method.")
 	for _, st := range list {
-		appendHistogram(w, st.label, st.server.time, &st.server.timeSum, les, cum)
+		appendHistogram(w, st.label, st.server.shards, les, cum)
 	}
 	w.family(ns+"server_calls_in_flight", "gauge", "", "Calls this endpoint read and has not answered yet.")
 	w.series("")
-	w.int(inFlight(list, func(st *methodStats) (done, started uint64) {
-		return st.server.finished.Load(), st.server.started.Load()
-	}))
+	w.int(max(serverInFlight, 0))
 	w.family(ns+"server_pushes_received", "counter", "", "Pushes this endpoint read, by method.")
 	for _, st := range list {
-		appendMethodCount(w, st.label, st.server.pushesRead.Load())
+		appendMethodCount(w, st.label, sum(st.server.shards, atPushesRead))
 	}
 	w.family(ns+"server_pushes", "counter", "", "Pushes whose handler ran, by method and the code of the handler's result.")
 	for _, st := range list {
-		mt.appendCodes(w, st.label, &st.server.pushes)
+		mt.appendCodes(w, st.label, &st.server, resPushes, &c)
 	}
 
-	var in, out [numKinds]uint64
-	for _, st := range list {
-		in[kindCall] += st.server.callIn.Load()
-		in[kindReply] += st.client.replyIn.Load()
-		in[kindPush] += st.server.pushIn.Load()
-		out[kindCall] += st.client.callOut.Load()
-		out[kindReply] += st.server.replyOut.Load()
-		out[kindPush] += st.client.pushOut.Load()
-	}
 	w.family(ns+"received_body_bytes", "counter", "bytes", "Bytes of the bodies of the calls, replies and pushes read, as encoded (frame headers not included).")
-	appendKinds(w, &in)
+	appendKinds(w, hot[hotIn:][:numKinds])
 	w.family(ns+"sent_body_bytes", "counter", "bytes", "Bytes of the bodies of the calls, replies and pushes written, as encoded (frame headers not included).")
-	appendKinds(w, &out)
+	appendKinds(w, hot[hotOut:][:numKinds])
 
 	var sessions [numSides]int64
 	for _, e := range mt.endpointList() {
@@ -155,19 +165,6 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	return w.b
 }
 
-// inFlight returns the calls started and not done, summed over list. Each
-// method's done count is read before its started count: a call counts as
-// started before it counts as done, so the difference is never negative
-// (a call done in between counts as still in flight, for this scrape).
-func inFlight(list []*methodStats, counts func(*methodStats) (done, started uint64)) int64 {
-	var n int64
-	for _, st := range list {
-		done, started := counts(st)
-		n += int64(started - done)
-	}
-	return max(n, 0)
-}
-
 func (mt *Metrics) endpointList() []*rpc.Endpoint {
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
@@ -178,10 +175,12 @@ func (mt *Metrics) endpointList() []*rpc.Endpoint {
 	return l
 }
 
-// appendCodes writes a counter sample per code that counted something.
-func (mt *Metrics) appendCodes(w *expo, method string, c *codeCounts) {
-	for i := range c {
-		if v := c[i].Load(); v > 0 {
+// appendCodes writes a counter sample per code that counted something, of
+// the results res of sd; c is scratch.
+func (mt *Metrics) appendCodes(w *expo, method string, sd *sideCounts, res int, c *[numCodes]uint64) {
+	sd.codes(res, c)
+	for i, v := range c {
+		if v > 0 {
 			w.series("_total")
 			w.label("method", method)
 			w.label("code", mt.codeLabels[i])
@@ -200,10 +199,10 @@ func appendMethodCount(w *expo, method string, v uint64) {
 	}
 }
 
-// appendHistogram writes a histogram of method, if it counted something;
-// sum is its sum in nanoseconds.
-func appendHistogram(w *expo, method string, h histogram, sum *atomic.Uint64, les []string, cum []uint64) {
-	count := h.load(cum)
+// appendHistogram writes the histogram of method kept in shards, if it
+// counted something.
+func appendHistogram(w *expo, method string, shards []sideShard, les []string, cum []uint64) {
+	count := loadHistogram(shards, cum)
 	if count == 0 {
 		return
 	}
@@ -218,10 +217,10 @@ func appendHistogram(w *expo, method string, h histogram, sum *atomic.Uint64, le
 	w.uint(count)
 	w.series("_sum")
 	w.label("method", method)
-	w.float(float64(sum.Load()) / 1e9)
+	w.float(float64(sum(shards, atTimeSum)) / 1e9)
 }
 
-func appendKinds(w *expo, c *[numKinds]uint64) {
+func appendKinds(w *expo, c []uint64) {
 	for i, n := range c {
 		w.series("_total")
 		w.label("type", kindName(i))

@@ -42,6 +42,17 @@ func newMetrics(t testing.TB, cfg Config) *Metrics {
 	return mt
 }
 
+// newStriped returns a Metrics of cfg striped over shards, whatever the
+// number of Ps.
+func newStriped(t testing.TB, cfg Config, shards int) *Metrics {
+	t.Helper()
+	mt, err := build(cfg, shards)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mt
+}
+
 // plugins returns the non-nil plugins of ps.
 func plugins(ps ...rpc.Plugin) []rpc.Plugin {
 	var l []rpc.Plugin

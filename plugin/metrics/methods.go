@@ -7,11 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
-	"unsafe"
-
-	"github.com/dmicro-go/dmicro/rpc"
 )
 
 // OtherMethod is the method label of the calls and pushes whose method has
@@ -26,127 +22,27 @@ const OtherMethod = "other"
 // this many bytes.
 const maxMethodLen = 256
 
-// The code slots of a [codeCounts]: one per code the rpc package defines
-// (0, success, included), then one for every other code.
-const (
-	lastCode  = rpc.CodeInvalidArgument
-	otherCode = int(lastCode) + 1
-	numCodes  = otherCode + 1
-)
-
-// codeSlot returns the slot that counts c.
-func codeSlot(c rpc.Code) int {
-	if c >= 0 && c <= lastCode {
-		return int(c)
-	}
-	return otherCode
-}
-
-// codeLabel returns the code label of slot i: "ok" for success, the code's
-// name with underscores for spaces ("not_found"), or "other".
-func codeLabel(i int) string {
-	switch i {
-	case 0:
-		return "ok"
-	case otherCode:
-		return "other"
-	}
-	return strings.ReplaceAll(rpc.Code(i).String(), " ", "_")
-}
-
-// codeCounts counts results by code.
-type codeCounts [numCodes]atomic.Uint64
-
-func (c *codeCounts) add(code rpc.Code) { c[codeSlot(code)].Add(1) }
-
-// total returns the sum of the counts.
-func (c *codeCounts) total() uint64 {
-	var n uint64
-	for i := range c {
-		n += c[i].Load()
-	}
-	return n
-}
-
-// histogram counts durations in buckets. Each observation adds one to one
-// bucket and its nanoseconds to a sum kept beside the other counters the
-// same call updates (see methodStats); the count is the buckets' total,
-// read from the same snapshot as the buckets, so that a scrape racing
-// observations still shows cumulative buckets whose +Inf equals the count.
-type histogram []atomic.Uint64 // one per bound, then +Inf; not cumulative
-
-// observe counts d in the first bucket whose bound (in nanoseconds, in
-// increasing order) is at least d, and adds d to sum.
-func (h histogram) observe(bounds []int64, sum *atomic.Uint64, d time.Duration) {
-	ns := max(int64(d), 0)
-	lo, hi := 0, len(bounds)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if bounds[mid] < ns {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	h[lo].Add(1)
-	sum.Add(uint64(ns))
-}
-
-// load fills cum with the cumulative bucket counts and returns the count.
-func (h histogram) load(cum []uint64) (count uint64) {
-	for i := range h {
-		count += h[i].Load()
-		cum[i] = count
-	}
-	return count
-}
-
-// clientStats counts what an endpoint sent to one method. A call updates
-// the first five fields (and a bucket), which share a cache line: the
-// fewer lines a call writes, the fewer bounce between cores under load.
-type clientStats struct {
-	started atomic.Uint64 // calls sent; minus those returned, in flight
-	callOut atomic.Uint64 // body bytes of the calls
-	replyIn atomic.Uint64 // body bytes of their replies
-	timeSum atomic.Uint64 // nanoseconds, of time
-	calls   codeCounts    // calls returned, by result (ok first)
-	pushes  codeCounts    // pushes sent, by the result of sending
-	pushOut atomic.Uint64 // body bytes of the pushes
-	time    histogram     // call duration, send to reply decoded
-}
-
-// serverStats counts what an endpoint received for one method; a call
-// updates the first six fields (and a bucket), in one cache line.
-type serverStats struct {
-	started    atomic.Uint64 // calls read
-	finished   atomic.Uint64 // calls done, replied or not: started minus finished are in flight
-	callIn     atomic.Uint64 // body bytes of the calls
-	replyOut   atomic.Uint64 // body bytes of their replies
-	timeSum    atomic.Uint64 // nanoseconds, of time
-	calls      codeCounts    // replies written, by code (ok first)
-	pushesRead atomic.Uint64 // pushes read
-	pushIn     atomic.Uint64 // body bytes of the pushes
-	pushes     codeCounts    // pushes whose handler ran, by its result
-	time       histogram     // read to reply written
-}
-
-// methodStats holds the counters of one method label. The struct's size
-// class keeps it 64-byte aligned (as Go allocates 800-odd bytes), and the
-// padding starts the server side on a line of its own, so that each side's
-// first line holds what a call updates.
+// methodStats holds the counters of one method label, for each side. They
+// sit in one block of whole cache lines: the failure counts, then per
+// shard the client's and the server's sideShard.
 type methodStats struct {
-	client clientStats
-	_      [(64 - unsafe.Sizeof(clientStats{})%64) % 64]byte
-	server serverStats
+	client sideCounts // what the endpoint sent to the method
+	server sideCounts // what it received for the method
 
 	name  string // the method, or OtherMethod
 	label string // name escaped as a label value
 }
 
-func newMethodStats(name string, nbuckets int) *methodStats {
+func newMethodStats(name string, shards, nbuckets int) *methodStats {
 	st := &methodStats{name: name, label: escapeLabel(name)}
-	buckets := make([]atomic.Uint64, 2*nbuckets)
-	st.client.time, st.server.time = buckets[:nbuckets:nbuckets], buckets[nbuckets:]
+	fails, n := roundUp(failWords), sideWords(nbuckets)
+	words := alignedCounters(fails + 2*shards*n)
+	st.client.fails, st.server.fails = words[:failWords/2:failWords/2], words[failWords/2:failWords:failWords]
+	for i := range shards {
+		at := fails + 2*i*n
+		st.client.shards = append(st.client.shards, sideShard(words[at:][:n:n]))
+		st.server.shards = append(st.server.shards, sideShard(words[at+n:][:n:n]))
+	}
 	return st
 }
 
@@ -163,6 +59,7 @@ type methodTable struct {
 // cap is reached, full sends unknown methods to other without the lock.
 type methods struct {
 	max      int
+	shards   int
 	nbuckets int
 	cur      atomic.Pointer[methodTable]
 	full     atomic.Bool
@@ -170,10 +67,10 @@ type methods struct {
 	other    *methodStats
 }
 
-func (ms *methods) init(limit, nbuckets int) {
-	ms.max, ms.nbuckets = limit, nbuckets
+func (ms *methods) init(limit, shards, nbuckets int) {
+	ms.max, ms.shards, ms.nbuckets = limit, shards, nbuckets
 	ms.cur.Store(&methodTable{byName: map[string]*methodStats{}})
-	ms.other = newMethodStats(OtherMethod, nbuckets)
+	ms.other = newMethodStats(OtherMethod, shards, nbuckets)
 }
 
 // get returns the counters of method. capped is true for the one lookup
@@ -204,7 +101,7 @@ func (ms *methods) learn(method string, route bool) (st *methodStats, capped boo
 	nt := &methodTable{byName: make(map[string]*methodStats, len(t.byName)+1), learnt: t.learnt}
 	maps.Copy(nt.byName, t.byName)
 	method = strings.Clone(method) // keep no larger buffer the name may sit in
-	st = newMethodStats(method, ms.nbuckets)
+	st = newMethodStats(method, ms.shards, ms.nbuckets)
 	nt.byName[method] = st
 	if !route {
 		nt.learnt++

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -47,6 +48,8 @@ type Metrics struct {
 	omLes       []string // the same in OpenMetrics' canonical form
 	codeLabels  [numCodes]string
 	methods     methods
+	shards      shardPicker
+	hot         []atomic.Uint64 // per shard, a line of the hot* slots
 
 	conns        [numSides]atomic.Uint64
 	disconns     [numSides]atomic.Uint64
@@ -83,6 +86,12 @@ var (
 // New returns a Metrics configured by cfg. It fails, with errors wrapping
 // [ErrInvalidConfig], when cfg does not pass [Config.Validate].
 func New(cfg Config) (*Metrics, error) {
+	return build(cfg, numShards())
+}
+
+// build returns a Metrics configured by cfg whose counters are striped
+// over shards.
+func build(cfg Config, shards int) (*Metrics, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -109,7 +118,9 @@ func New(cfg Config) (*Metrics, error) {
 	for i := range mt.codeLabels {
 		mt.codeLabels[i] = codeLabel(i)
 	}
-	mt.methods.init(cfg.MaxMethods, len(cfg.Buckets)+1)
+	mt.hot = alignedCounters(shards * lineWords)
+	mt.shards.init(shards, mt.hot)
+	mt.methods.init(cfg.MaxMethods, shards, len(cfg.Buckets)+1)
 	return mt, nil
 }
 
@@ -120,15 +131,30 @@ func (mt *Metrics) clock() time.Duration { return time.Since(mt.epoch) }
 // Name returns "metrics", the plugin's name.
 func (*Metrics) Name() string { return "metrics" }
 
-// stats returns the counters of m's method. The first lookup that finds
-// the method labels full logs so, once, on the endpoint's logger.
-func (mt *Metrics) stats(m *rpc.Message) *methodStats {
-	st, capped := mt.methods.get(m.ServiceMethod())
+// stats returns the counters of method, looked up first in t's cache of
+// a method its P looked up (the method a P sees is most often the one it
+// saw last), then in the table. One answer from the table in eight, at
+// random, replaces the cached one: where methods take turns, the cache
+// is seldom written, which matters when all Ps share one token. capped
+// is true for the one lookup that found the method labels full first.
+func (mt *Metrics) stats(t *shardToken, method string) (st *methodStats, capped bool) {
+	if st := t.last.Load(); st != nil && st.name == method {
+		return st, false
+	}
+	st, capped = mt.methods.get(method)
+	if rand.Uint32()%8 == 0 {
+		t.last.Store(st)
+	}
+	return st, capped
+}
+
+// warnCapped logs, on the endpoint's logger of m, that the method labels
+// are full: once, when capped says so.
+func (mt *Metrics) warnCapped(m *rpc.Message, capped bool) {
 	if capped {
 		m.Session().Endpoint().Logger().Warn("metrics: method label cap reached; further methods are counted as "+OtherMethod,
 			"max_methods", mt.maxMethods, "method", m.ServiceMethod())
 	}
-	return st
 }
 
 // Endpoint life.
@@ -194,6 +220,14 @@ func (mt *Metrics) AfterDisconnect(s *rpc.Session, _ error) error {
 	return nil
 }
 
+// hotAdd adds n to the endpoint-wide counter at slot, in the current
+// shard.
+func (mt *Metrics) hotAdd(slot int, n uint64) {
+	t, id := mt.shards.get()
+	mt.hot[id*lineWords+slot].Add(n)
+	mt.shards.put(t)
+}
+
 // Calls and pushes sent.
 
 // InterceptCall counts the calls and pushes the endpoint sends, by method
@@ -201,13 +235,13 @@ func (mt *Metrics) AfterDisconnect(s *rpc.Session, _ error) error {
 // decoding included).
 func (mt *Metrics) InterceptCall(next rpc.InvokeFunc) rpc.InvokeFunc {
 	return func(ctx context.Context, m *rpc.Message, reply any) error {
-		st := mt.stats(m)
 		if m.Type() == rpc.TypePush {
 			err := next(ctx, m, reply)
-			st.client.pushes.add(rpc.CodeOf(err))
+			mt.warnCapped(m, mt.pushSent(m.ServiceMethod(), err))
 			return err
 		}
-		st.client.started.Add(1)
+		st, capped := mt.callSent(m.ServiceMethod())
+		mt.warnCapped(m, capped)
 		start := mt.clock()
 		err := next(ctx, m, reply)
 		mt.callReturned(st, mt.clock()-start, err)
@@ -215,27 +249,48 @@ func (mt *Metrics) InterceptCall(next rpc.InvokeFunc) rpc.InvokeFunc {
 	}
 }
 
+// pushSent counts a push to method whose sending returned err.
+func (mt *Metrics) pushSent(method string, err error) (capped bool) {
+	t, id := mt.shards.get()
+	st, capped := mt.stats(t, method)
+	st.client.count(st.client.shards[id], resPushes, codeOf(err))
+	mt.shards.put(t)
+	return capped
+}
+
+// callSent counts a call to method sent, in flight until callReturned.
+func (mt *Metrics) callSent(method string) (st *methodStats, capped bool) {
+	t, id := mt.shards.get()
+	st, capped = mt.stats(t, method)
+	st.client.shards[id][atStarted].Add(1)
+	mt.shards.put(t)
+	return st, capped
+}
+
 // callReturned counts a call sent that returned err after d.
 func (mt *Metrics) callReturned(st *methodStats, d time.Duration, err error) {
-	st.client.time.observe(mt.bounds, &st.client.timeSum, d)
-	st.client.calls.add(rpc.CodeOf(err))
+	t, id := mt.shards.get()
+	s := st.client.shards[id]
+	s.observe(mt.bounds, d)
+	st.client.count(s, resCalls, codeOf(err))
+	mt.shards.put(t)
 }
 
 // AfterWriteCall counts the bytes of a call's body sent.
 func (mt *Metrics) AfterWriteCall(m *rpc.Message) error {
-	mt.stats(m).client.callOut.Add(uint64(len(m.RawBody())))
+	mt.hotAdd(hotOut+kindCall, uint64(len(m.RawBody())))
 	return nil
 }
 
 // AfterWritePush counts the bytes of a push's body sent.
 func (mt *Metrics) AfterWritePush(m *rpc.Message) error {
-	mt.stats(m).client.pushOut.Add(uint64(len(m.RawBody())))
+	mt.hotAdd(hotOut+kindPush, uint64(len(m.RawBody())))
 	return nil
 }
 
 // AfterReadReplyHeader counts the bytes of a reply's body received.
 func (mt *Metrics) AfterReadReplyHeader(m *rpc.Message) error {
-	mt.stats(m).client.replyIn.Add(uint64(len(m.RawBody())))
+	mt.hotAdd(hotIn+kindReply, uint64(len(m.RawBody())))
 	return nil
 }
 
@@ -244,43 +299,57 @@ func (mt *Metrics) AfterReadReplyHeader(m *rpc.Message) error {
 // AfterReadCallHeader counts a call read, in flight from now, and the
 // bytes of its body.
 func (mt *Metrics) AfterReadCallHeader(m *rpc.Message) error {
-	mt.callRead(mt.stats(m), len(m.RawBody()))
+	mt.warnCapped(m, mt.callRead(m.ServiceMethod(), len(m.RawBody())))
 	return nil
 }
 
-// callRead counts a call read, with a body of n bytes.
-func (mt *Metrics) callRead(st *methodStats, n int) {
-	st.server.started.Add(1)
-	st.server.callIn.Add(uint64(n))
+// callRead counts a call to method read, with a body of n bytes.
+func (mt *Metrics) callRead(method string, n int) (capped bool) {
+	t, id := mt.shards.get()
+	st, capped := mt.stats(t, method)
+	st.server.shards[id][atStarted].Add(1)
+	mt.hot[id*lineWords+hotIn+kindCall].Add(uint64(n))
+	mt.shards.put(t)
+	return capped
 }
 
 // BeforeWriteReply ends a call's time in flight. It runs for every call
 // read, also when its reply cannot be written (the connection is gone).
-func (mt *Metrics) BeforeWriteReply(m *rpc.Message) error {
-	mt.stats(m).server.finished.Add(1)
+// The in-flight gauge has no method label: the call is counted done
+// endpoint-wide, without looking its method up.
+func (mt *Metrics) BeforeWriteReply(*rpc.Message) error {
+	mt.hotAdd(hotFinished, 1)
 	return nil
 }
 
 // AfterWriteReply counts a call answered, by method and code, with its
 // time from read to reply written, and the bytes of the reply's body.
 func (mt *Metrics) AfterWriteReply(m *rpc.Message) error {
-	mt.replyWritten(mt.stats(m), time.Since(m.ReadAt()), m.Status().Code(), len(m.RawBody()))
+	mt.warnCapped(m, mt.replyWritten(m.ServiceMethod(), time.Since(m.ReadAt()), m.Status().Code(), len(m.RawBody())))
 	return nil
 }
 
-// replyWritten counts a reply written with code and a body of n bytes, d
-// after its call was read.
-func (mt *Metrics) replyWritten(st *methodStats, d time.Duration, code rpc.Code, n int) {
-	st.server.time.observe(mt.bounds, &st.server.timeSum, d)
-	st.server.calls.add(code)
-	st.server.replyOut.Add(uint64(n))
+// replyWritten counts a reply to a call to method written with code and a
+// body of n bytes, d after the call was read.
+func (mt *Metrics) replyWritten(method string, d time.Duration, code rpc.Code, n int) (capped bool) {
+	t, id := mt.shards.get()
+	st, capped := mt.stats(t, method)
+	s := st.server.shards[id]
+	s.observe(mt.bounds, d)
+	st.server.count(s, resCalls, code)
+	mt.hot[id*lineWords+hotOut+kindReply].Add(uint64(n))
+	mt.shards.put(t)
+	return capped
 }
 
 // AfterReadPushHeader counts a push read, and the bytes of its body.
 func (mt *Metrics) AfterReadPushHeader(m *rpc.Message) error {
-	st := mt.stats(m)
-	st.server.pushesRead.Add(1)
-	st.server.pushIn.Add(uint64(len(m.RawBody())))
+	t, id := mt.shards.get()
+	st, capped := mt.stats(t, m.ServiceMethod())
+	st.server.shards[id][atPushesRead].Add(1)
+	mt.hot[id*lineWords+hotIn+kindPush].Add(uint64(len(m.RawBody())))
+	mt.shards.put(t)
+	mt.warnCapped(m, capped)
 	return nil
 }
 
@@ -292,16 +361,26 @@ func (mt *Metrics) InterceptHandler(next rpc.HandlerFunc) rpc.HandlerFunc {
 		if m.Type() != rpc.TypePush {
 			return next(ctx, m)
 		}
-		st := mt.stats(m)
+		method := m.ServiceMethod()
 		returned := false
 		defer func() {
 			if !returned {
-				st.server.pushes.add(rpc.CodePanic)
+				mt.warnCapped(m, mt.pushHandled(method, rpc.CodePanic))
 			}
 		}()
 		reply, err := next(ctx, m)
 		returned = true
-		st.server.pushes.add(rpc.CodeOf(err))
+		mt.warnCapped(m, mt.pushHandled(method, codeOf(err)))
 		return reply, err
 	}
+}
+
+// pushHandled counts a push to method whose handler ran, by the code of
+// its result.
+func (mt *Metrics) pushHandled(method string, code rpc.Code) (capped bool) {
+	t, id := mt.shards.get()
+	st, capped := mt.stats(t, method)
+	st.server.count(st.server.shards[id], resPushes, code)
+	mt.shards.put(t)
+	return capped
 }

@@ -11,85 +11,92 @@ import (
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
 	"github.com/dmicro-go/dmicro/rpc"
 	"github.com/dmicro-go/dmicro/rpc/rpctest"
+	"github.com/dmicro-go/dmicro/rpc/wire"
 )
 
 // TestCallsAndPushes counts calls and pushes on both sides, by method and
 // code, over each format: successes, a handler's error, an application
 // code, an unknown path; then the bytes, sessions and connections, and the
-// session's end.
+// session's end; with the counters in one shard and striped over three.
 func TestCallsAndPushes(t *testing.T) {
 	for _, f := range formats {
-		t.Run(f.name, func(t *testing.T) {
-			leakcheck.Check(t)
-			srvM, cliM := newMetrics(t, Config{}), newMetrics(t, Config{})
-			p := newPair(t, f.format, srvM, cliM)
-			ctx := rpctest.Context(t)
-
-			var sum int
-			for range 3 {
-				must(t, p.sess.Call(ctx, "/math/add", []int{1, 2, 3}, &sum))
-			}
-			if err := p.sess.Call(ctx, "/fail", int(rpc.CodeInvalidArgument), nil); rpc.CodeOf(err) != rpc.CodeInvalidArgument {
-				t.Fatalf("/fail: %v", err)
-			}
-			if err := p.sess.Call(ctx, "/fail", 1042, nil); rpc.CodeOf(err) != 1042 {
-				t.Fatalf("/fail with an application code: %v", err)
-			}
-			if err := p.sess.Call(ctx, "/no/such", 1, nil); rpc.CodeOf(err) != rpc.CodeNotFound {
-				t.Fatalf("/no/such: %v", err)
-			}
-			must(t, p.sess.Push(ctx, "/note", "hello"))
-			must(t, p.sess.Push(ctx, "/note", "bad"))
-
-			checkValues(t, cliM, map[string]float64{
-				`dmicro_client_calls_total{method="/math/add",code="ok"}`:                  3,
-				`dmicro_client_calls_total{method="/fail",code="invalid_argument"}`:        1,
-				`dmicro_client_calls_total{method="/fail",code="other"}`:                   1,
-				`dmicro_client_calls_total{method="/no/such",code="not_found"}`:            1,
-				`dmicro_client_call_duration_seconds_count{method="/math/add"}`:            3,
-				`dmicro_client_call_duration_seconds_bucket{method="/math/add",le="+Inf"}`: 3,
-				`dmicro_client_calls_in_flight`:                                            0,
-				`dmicro_client_pushes_total{method="/note",code="ok"}`:                     2,
-				`dmicro_sessions{side="dialed"}`:                                           1,
-				`dmicro_sessions{side="accepted"}`:                                         0,
-				`dmicro_connections_total{side="dialed"}`:                                  1,
-				`dmicro_redials_total`:                                                     0,
+		for _, shards := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/shards=%d", f.name, shards), func(t *testing.T) {
+				testCallsAndPushes(t, f.format, shards)
 			})
-			// A reply reaches the caller before the server's AfterWriteReply
-			// hook may have run: wait for the server's counts.
-			waitValue(t, srvM, `dmicro_server_calls_total{method="/no/such",code="not_found"}`, 1)
-			waitValue(t, srvM, `dmicro_server_pushes_total{method="/note",code="invalid_argument"}`, 1)
-			waitValue(t, srvM, `dmicro_server_pushes_total{method="/note",code="ok"}`, 1)
-			waitValue(t, srvM, `dmicro_server_calls_in_flight`, 0)
-			waitValue(t, srvM, `dmicro_server_call_duration_seconds_count{method="/math/add"}`, 3)
-			checkValues(t, srvM, map[string]float64{
-				`dmicro_server_calls_started_total{method="/math/add"}`:                    3,
-				`dmicro_server_calls_total{method="/math/add",code="ok"}`:                  3,
-				`dmicro_server_calls_total{method="/fail",code="invalid_argument"}`:        1,
-				`dmicro_server_calls_total{method="/fail",code="other"}`:                   1,
-				`dmicro_server_calls_started_total{method="/no/such"}`:                     1,
-				`dmicro_server_call_duration_seconds_bucket{method="/math/add",le="+Inf"}`: 3,
-				`dmicro_server_pushes_received_total{method="/note"}`:                      2,
-				`dmicro_sessions{side="accepted"}`:                                         1,
-				`dmicro_connections_total{side="accepted"}`:                                1,
-			})
-			got := samples(t, mustExpose(t, cliM))
-			if got[`dmicro_sent_body_bytes_total{type="call"}`] == 0 || got[`dmicro_received_body_bytes_total{type="reply"}`] == 0 ||
-				got[`dmicro_sent_body_bytes_total{type="push"}`] == 0 {
-				t.Errorf("the client counted no body bytes: %v", got)
-			}
-			got = samples(t, mustExpose(t, srvM))
-			if got[`dmicro_received_body_bytes_total{type="call"}`] == 0 || got[`dmicro_sent_body_bytes_total{type="reply"}`] == 0 ||
-				got[`dmicro_received_body_bytes_total{type="push"}`] == 0 {
-				t.Errorf("the server counted no body bytes: %v", got)
-			}
-
-			p.sess.Close()
-			waitValue(t, srvM, `dmicro_sessions{side="accepted"}`, 0)
-			waitValue(t, srvM, `dmicro_disconnections_total{side="accepted"}`, 1)
-			waitValue(t, cliM, `dmicro_sessions{side="dialed"}`, 0)
-		})
+		}
 	}
+}
+
+func testCallsAndPushes(t *testing.T, format wire.Format, shards int) {
+	leakcheck.Check(t)
+	srvM, cliM := newStriped(t, Config{}, shards), newStriped(t, Config{}, shards)
+	p := newPair(t, format, srvM, cliM)
+	ctx := rpctest.Context(t)
+
+	var sum int
+	for range 3 {
+		must(t, p.sess.Call(ctx, "/math/add", []int{1, 2, 3}, &sum))
+	}
+	if err := p.sess.Call(ctx, "/fail", int(rpc.CodeInvalidArgument), nil); rpc.CodeOf(err) != rpc.CodeInvalidArgument {
+		t.Fatalf("/fail: %v", err)
+	}
+	if err := p.sess.Call(ctx, "/fail", 1042, nil); rpc.CodeOf(err) != 1042 {
+		t.Fatalf("/fail with an application code: %v", err)
+	}
+	if err := p.sess.Call(ctx, "/no/such", 1, nil); rpc.CodeOf(err) != rpc.CodeNotFound {
+		t.Fatalf("/no/such: %v", err)
+	}
+	must(t, p.sess.Push(ctx, "/note", "hello"))
+	must(t, p.sess.Push(ctx, "/note", "bad"))
+
+	checkValues(t, cliM, map[string]float64{
+		`dmicro_client_calls_total{method="/math/add",code="ok"}`:                  3,
+		`dmicro_client_calls_total{method="/fail",code="invalid_argument"}`:        1,
+		`dmicro_client_calls_total{method="/fail",code="other"}`:                   1,
+		`dmicro_client_calls_total{method="/no/such",code="not_found"}`:            1,
+		`dmicro_client_call_duration_seconds_count{method="/math/add"}`:            3,
+		`dmicro_client_call_duration_seconds_bucket{method="/math/add",le="+Inf"}`: 3,
+		`dmicro_client_calls_in_flight`:                                            0,
+		`dmicro_client_pushes_total{method="/note",code="ok"}`:                     2,
+		`dmicro_sessions{side="dialed"}`:                                           1,
+		`dmicro_sessions{side="accepted"}`:                                         0,
+		`dmicro_connections_total{side="dialed"}`:                                  1,
+		`dmicro_redials_total`:                                                     0,
+	})
+	// A reply reaches the caller before the server's AfterWriteReply
+	// hook may have run: wait for the server's counts.
+	waitValue(t, srvM, `dmicro_server_calls_total{method="/no/such",code="not_found"}`, 1)
+	waitValue(t, srvM, `dmicro_server_pushes_total{method="/note",code="invalid_argument"}`, 1)
+	waitValue(t, srvM, `dmicro_server_pushes_total{method="/note",code="ok"}`, 1)
+	waitValue(t, srvM, `dmicro_server_calls_in_flight`, 0)
+	waitValue(t, srvM, `dmicro_server_call_duration_seconds_count{method="/math/add"}`, 3)
+	checkValues(t, srvM, map[string]float64{
+		`dmicro_server_calls_started_total{method="/math/add"}`:                    3,
+		`dmicro_server_calls_total{method="/math/add",code="ok"}`:                  3,
+		`dmicro_server_calls_total{method="/fail",code="invalid_argument"}`:        1,
+		`dmicro_server_calls_total{method="/fail",code="other"}`:                   1,
+		`dmicro_server_calls_started_total{method="/no/such"}`:                     1,
+		`dmicro_server_call_duration_seconds_bucket{method="/math/add",le="+Inf"}`: 3,
+		`dmicro_server_pushes_received_total{method="/note"}`:                      2,
+		`dmicro_sessions{side="accepted"}`:                                         1,
+		`dmicro_connections_total{side="accepted"}`:                                1,
+	})
+	got := samples(t, mustExpose(t, cliM))
+	if got[`dmicro_sent_body_bytes_total{type="call"}`] == 0 || got[`dmicro_received_body_bytes_total{type="reply"}`] == 0 ||
+		got[`dmicro_sent_body_bytes_total{type="push"}`] == 0 {
+		t.Errorf("the client counted no body bytes: %v", got)
+	}
+	got = samples(t, mustExpose(t, srvM))
+	if got[`dmicro_received_body_bytes_total{type="call"}`] == 0 || got[`dmicro_sent_body_bytes_total{type="reply"}`] == 0 ||
+		got[`dmicro_received_body_bytes_total{type="push"}`] == 0 {
+		t.Errorf("the server counted no body bytes: %v", got)
+	}
+
+	p.sess.Close()
+	waitValue(t, srvM, `dmicro_sessions{side="accepted"}`, 0)
+	waitValue(t, srvM, `dmicro_disconnections_total{side="accepted"}`, 1)
+	waitValue(t, cliM, `dmicro_sessions{side="dialed"}`, 0)
 }
 
 func mustExpose(t testing.TB, mt *Metrics) string {
@@ -206,7 +213,9 @@ func TestRedials(t *testing.T) {
 	})
 	startServer(t, nil, l)
 	waitValue(t, cliM, `dmicro_redials_total`, 1)
-	must(t, sess.Call(rpctest.Context(t), "/math/add", []int{1}, nil))
+	// The redial is counted as the connection is made, which may be a
+	// moment before the session takes calls again.
+	must(t, sess.Call(rpctest.Context(t), "/math/add", []int{1}, nil, rpc.WithWaitForReady()))
 	checkValues(t, cliM, map[string]float64{
 		`dmicro_connections_total{side="dialed"}`:                 2,
 		`dmicro_sessions{side="dialed"}`:                          1,
