@@ -18,11 +18,19 @@ const legacyTTL = 10
 // each record is sent at most once a second per interface, so a flood of
 // queries costs one answer per record per second. Records the querier
 // lists as known with at least half their TTL left are left out (RFC 6762
-// §7.1).
+// §7.1). A probe (a query with authority records) from the mDNS port is
+// answered by multicast, so that every socket of the prober's host hears
+// it, at most once per 250 ms per record (RFC 6762 §6).
 func (r *Registry) handleQuery(s *ifaceSock, src netip.AddrPort, m *dnsmsg.Message) {
 	legacy := src.Port() != uint16(r.cfg.Port)
 	unicast := legacy
+	isProbe := len(m.Authorities) > 0
+	limit := rateLimit
+	if isProbe {
+		limit = probeRateLimit
+	}
 	r.mu.Lock()
+	r.tieBreakLocked(m)
 	if len(r.local) == 0 {
 		r.mu.Unlock()
 		return
@@ -35,7 +43,7 @@ func (r *Registry) handleQuery(s *ifaceSock, src netip.AddrPort, m *dnsmsg.Messa
 		}
 		n := len(answers)
 		answers = r.answerLocked(q, addrs, answers, &extra)
-		if q.Unicast && len(answers) > n {
+		if q.Unicast && len(answers) > n && !isProbe {
 			unicast = true
 		}
 	}
@@ -48,7 +56,7 @@ func (r *Registry) handleQuery(s *ifaceSock, src netip.AddrPort, m *dnsmsg.Messa
 		known[recordKey(&m.Answers[i])] = m.Answers[i].TTL
 	}
 	now := time.Now()
-	keep := func(rs []dnsmsg.Record, seen map[string]bool, limit bool) []dnsmsg.Record {
+	keep := func(rs []dnsmsg.Record, seen map[string]bool, limited bool) []dnsmsg.Record {
 		out := rs[:0]
 		for _, rec := range rs {
 			k := recordKey(&rec)
@@ -56,9 +64,9 @@ func (r *Registry) handleQuery(s *ifaceSock, src netip.AddrPort, m *dnsmsg.Messa
 				continue
 			}
 			seen[k] = true
-			if limit {
-				sk := sentKey{s.ifi.Index, k}
-				if now.Sub(r.lastSent[sk]) < rateLimit {
+			if limited {
+				sk := sentKey{s.ifi.Index, s.v6, k}
+				if now.Sub(r.lastSent[sk]) < limit {
 					continue
 				}
 				r.lastSent[sk] = now

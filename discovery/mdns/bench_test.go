@@ -53,6 +53,6 @@ func BenchmarkHandleResponse(b *testing.B) {
 		if err := m.Decode(pkt); err != nil {
 			b.Fatal(err)
 		}
-		r.handleResponse(src, &m)
+		r.handleResponse(loSock, src, &m)
 	}
 }

@@ -19,13 +19,21 @@ import (
 // that one node.
 type nodeView = discovery.Service
 
-// handleResponse caches the records of m that the browser follows, and
-// checks them against names being probed.
-func (r *Registry) handleResponse(src netip.AddrPort, m *dnsmsg.Message) {
+// handleResponse caches the records of m, received on s, that the
+// browser follows, and checks them against names being probed and
+// announced.
+func (r *Registry) handleResponse(s *ifaceSock, src netip.AddrPort, m *dnsmsg.Message) {
 	now := time.Now()
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.checkConflictsLocked(src, m)
+	conflicts := r.checkConflictsLocked(src, m)
+	r.cacheLocked(s, m, now)
+	r.mu.Unlock()
+	r.reportConflicts(conflicts)
+}
+
+// cacheLocked caches the records of m the browser follows. Called with
+// r.mu held.
+func (r *Registry) cacheLocked(s *ifaceSock, m *dnsmsg.Message, now time.Time) {
 	changed := false
 	// Records other than addresses first: an SRV makes its target's
 	// addresses wanted, in the same packet too.
@@ -37,7 +45,7 @@ func (r *Registry) handleResponse(src netip.AddrPort, m *dnsmsg.Message) {
 				if isAddr != (pass == 1) || !r.browse.wanted(rec) {
 					continue
 				}
-				c, dropped := r.browse.add(rec, now, r.cfg.MaxCache)
+				c, dropped := r.browse.add(rec, now, r.cfg.MaxCache, s.ifi.Name)
 				if dropped && !r.browse.full {
 					r.browse.full = true
 					r.log.Warn("mdns: cache full; dropping new records", "max", r.cfg.MaxCache)
@@ -108,7 +116,7 @@ func (r *Registry) buildViewLocked() map[string]nodeView {
 			continue
 		}
 		svc := discovery.Service{Name: name}
-		node := discovery.Node{ID: id, Address: net.JoinHostPort(addrOf(idx, srv.Target), strconv.Itoa(int(srv.Port)))}
+		node := discovery.Node{ID: id, Address: net.JoinHostPort(addrOf(idx, srv.Target, r.cfg.IPv6Only), strconv.Itoa(int(srv.Port)))}
 		if txts := idx[rrsetKey(inst, dnsmsg.TypeTXT)]; len(txts) > 0 {
 			parseText(txts[0].rec.Text, &svc, &node)
 		}

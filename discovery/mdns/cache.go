@@ -1,7 +1,6 @@
 package mdns
 
 import (
-	"net/netip"
 	"strings"
 	"time"
 
@@ -14,7 +13,8 @@ type cached struct {
 	received  time.Time
 	expires   time.Time
 	ttl       time.Duration
-	refreshed bool // a query was sent to refresh it (at 80% of its life)
+	refreshed bool   // a query was sent to refresh it (at 80% of its life)
+	ifname    string // the interface it last came in on: the zone of a link-local address
 }
 
 // maxCacheTTL caps how long a record is cached, whatever TTL it claims
@@ -77,8 +77,9 @@ func (b *browser) wanted(rec *dnsmsg.Record) bool {
 // add caches rec; it reports whether what the cache says changed (not
 // merely a TTL renewed). A TTL of 0 (a goodbye) removes the record; the
 // cache-flush bit removes the other records of its name and type received
-// over a second ago (RFC 6762 §10.2).
-func (b *browser) add(rec *dnsmsg.Record, now time.Time, max int) (changed, dropped bool) {
+// over a second ago (RFC 6762 §10.2). ifname is the interface rec came in
+// on.
+func (b *browser) add(rec *dnsmsg.Record, now time.Time, max int, ifname string) (changed, dropped bool) {
 	k := recordKey(rec)
 	if rec.TTL == 0 {
 		if b.recs[k] != nil {
@@ -99,6 +100,9 @@ func (b *browser) add(rec *dnsmsg.Record, now time.Time, max int) (changed, drop
 	ttl := min(time.Duration(rec.TTL)*time.Second, maxCacheTTL)
 	if c := b.recs[k]; c != nil {
 		c.received, c.expires, c.ttl, c.refreshed = now, now.Add(ttl), ttl, false
+		if c.ifname != ifname && c.rec.Addr.Is6() && c.rec.Addr.IsLinkLocalUnicast() {
+			c.ifname, changed = ifname, true
+		}
 		return changed, false
 	}
 	if len(b.recs) >= max {
@@ -106,7 +110,7 @@ func (b *browser) add(rec *dnsmsg.Record, now time.Time, max int) (changed, drop
 	}
 	r := *rec
 	r.CacheFlush = false
-	b.recs[k] = &cached{rec: r, received: now, expires: now.Add(ttl), ttl: ttl}
+	b.recs[k] = &cached{rec: r, received: now, expires: now.Add(ttl), ttl: ttl, ifname: ifname}
 	if rec.Type == dnsmsg.TypePTR && strings.EqualFold(rec.Name, servicesEnum) {
 		b.follow(rec.Target, now)
 	}
@@ -175,18 +179,29 @@ func (b *browser) queries(now time.Time) *dnsmsg.Message {
 }
 
 // addrOf picks the address a client dials for target: the lowest IPv4
-// address cached for it, else the lowest IPv6 one, else the name itself.
-func addrOf(idx map[string][]*cached, target string) string {
-	var best netip.Addr
-	for _, t := range []uint16{dnsmsg.TypeA, dnsmsg.TypeAAAA} {
+// address cached for it, else the lowest IPv6 one (v6First: the other way
+// round), else the name itself. A link-local IPv6 address carries the
+// interface it was received on as its zone ("fe80::1%eth0"); global
+// and unique-local ones sort before link-local ones.
+func addrOf(idx map[string][]*cached, target string, v6First bool) string {
+	types := []uint16{dnsmsg.TypeA, dnsmsg.TypeAAAA}
+	if v6First {
+		types[0], types[1] = types[1], types[0]
+	}
+	var best *cached
+	for _, t := range types {
 		for _, c := range idx[rrsetKey(target, t)] {
-			if !best.IsValid() || c.rec.Addr.Less(best) {
-				best = c.rec.Addr
+			if best == nil || c.rec.Addr.Less(best.rec.Addr) {
+				best = c
 			}
 		}
-		if best.IsValid() {
-			return best.String()
+		if best == nil {
+			continue
 		}
+		if a := best.rec.Addr; a.Is6() && a.IsLinkLocalUnicast() && best.ifname != "" {
+			return a.WithZone(best.ifname).String()
+		}
+		return best.rec.Addr.String()
 	}
 	return strings.TrimSuffix(target, ".")
 }

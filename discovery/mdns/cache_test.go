@@ -16,7 +16,7 @@ func TestKnownAnswers(t *testing.T) {
 	typ := serviceType("greeter")
 	b.follow(typ, now)
 	ptr := dnsmsg.Record{Name: typ, Type: dnsmsg.TypePTR, Class: dnsmsg.ClassIN, TTL: 100, Target: "n1." + typ}
-	if changed, _ := b.add(&ptr, now, 10); !changed {
+	if changed, _ := b.add(&ptr, now, 10, "lo"); !changed {
 		t.Fatal("a new record did not change the cache")
 	}
 	q := b.queries(now)
@@ -35,10 +35,10 @@ func TestKnownAnswers(t *testing.T) {
 	// A goodbye removes it; expiry removes what is left.
 	bye := ptr
 	bye.TTL = 0
-	if changed, _ := b.add(&bye, now, 10); !changed || len(b.recs) != 0 {
+	if changed, _ := b.add(&bye, now, 10, "lo"); !changed || len(b.recs) != 0 {
 		t.Fatalf("goodbye left %d records", len(b.recs))
 	}
-	b.add(&ptr, now, 10)
+	b.add(&ptr, now, 10, "lo")
 	if !b.expire(now.Add(100*time.Second)) || len(b.recs) != 0 {
 		t.Fatal("an expired record stayed")
 	}
@@ -46,7 +46,7 @@ func TestKnownAnswers(t *testing.T) {
 	for i := range 20 {
 		r := ptr
 		r.Target = string(rune('a'+i)) + "." + typ
-		b.add(&r, now, 10)
+		b.add(&r, now, 10, "lo")
 	}
 	if len(b.recs) != 10 {
 		t.Fatalf("%d records cached with a cap of 10", len(b.recs))

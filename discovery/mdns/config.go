@@ -23,11 +23,27 @@ const DefaultTTL = 120 * time.Second
 // Config configures a Registry. The zero value works: every
 // multicast-capable interface, port 5353, the machine's host name.
 type Config struct {
-	// Interfaces names the interfaces to speak mDNS on, one socket each.
-	// Empty means every interface that is up, multicast-capable and has
-	// an IPv4 address. A named interface that does not exist or cannot
-	// join the group makes NewRegistry fail.
+	// Interfaces names the interfaces to speak mDNS on, one socket per
+	// interface and address family. Empty means every interface that is
+	// up, multicast-capable and has an address of a family in use. A
+	// named interface that does not exist, or where no family can join
+	// its group, makes NewRegistry fail; a family that cannot join on an
+	// interface is logged and skipped while the other keeps working.
 	Interfaces []string
+	// IPv4Only and IPv6Only limit the registry to one address family:
+	// its group (224.0.0.251 or ff02::fb) and its interface addresses in
+	// A or AAAA records. Both false (the zero value) means both families;
+	// both true is an error.
+	IPv4Only, IPv6Only bool
+	// OnConflict, when set, is told about a conflict found after a node
+	// was announced: another responder announcing the node's instance
+	// name with other data (RFC 6762 §9). The error wraps ErrConflict and
+	// names the instance and the peer; it is also logged at warn level.
+	// The registry keeps publishing its node (the node id is its
+	// identity, so it is not renamed); resolving the clash is the
+	// user's. Called from the registry's goroutines, once per conflicting
+	// record; it must not block.
+	OnConflict func(error)
 	// LocalOnly opens no socket: Register and the lookups see only this
 	// registry's own services, as when no interface can do multicast.
 	// For tests, and for processes that must not touch the network.
@@ -62,10 +78,15 @@ const (
 	probeInterval    = 250 * time.Millisecond
 	probeCount       = 3
 	announceInterval = time.Second
-	rateLimit        = time.Second // one multicast answer per record per second per interface
+	rateLimit        = time.Second            // one multicast answer per record per second per interface
+	probeRateLimit   = 250 * time.Millisecond // the same, answering probes
 	maxKnownAnswers  = 64
 	maxServiceTypes  = 256
 )
+
+func (c Config) families() families {
+	return families{v4: !c.IPv6Only, v6: !c.IPv4Only}
+}
 
 func (c Config) withDefaults() Config {
 	if c.Port == 0 {

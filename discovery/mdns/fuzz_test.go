@@ -34,7 +34,7 @@ func FuzzResponse(f *testing.F) {
 		if m.Decode(b) != nil {
 			return
 		}
-		r.handleResponse(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 5353), &m)
+		r.handleResponse(loSock, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 5353), &m)
 		r.expire(time.Now().Add(maxCacheTTL + time.Minute))
 		r.mu.Lock()
 		defer r.mu.Unlock()

@@ -76,7 +76,7 @@ func newEntry(svc discovery.Service, node discovery.Node, ttl time.Duration, hos
 	}
 	e.instance = dnsmsg.EscapeLabel(node.ID) + "." + e.typ
 	if a, err := netip.ParseAddr(h); err == nil && !a.IsUnspecified() {
-		e.addr = a.Unmap()
+		e.addr = a.Unmap().WithZone("")
 		e.host = dnsmsg.EscapeLabel(host+"-"+strings.NewReplacer(".", "-", ":", "-", "%", "-").Replace(e.addr.String())) + "." + domain
 	}
 	secs := ttl.Round(time.Second) / time.Second

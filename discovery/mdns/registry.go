@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -27,16 +28,17 @@ type Registry struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
-	closed   bool
-	local    map[string]*entry          // by lower-case instance name
-	probing  map[string]*probe          // instance names being probed
-	addrs    map[int][]netip.Addr       // announced addresses, by interface index
-	lastSent map[sentKey]time.Time      // multicast rate limit
-	browse   browser                    // the cache and what it is interested in
-	watchers map[*watcher]struct{}      //
-	view     map[string]nodeView        // what watchers were last told, by instance
-	waiters  map[chan struct{}]struct{} // woken when the view changes
+	mu        sync.Mutex
+	closed    bool
+	local     map[string]*entry          // by lower-case instance name
+	probing   map[string]*probe          // instance names being probed
+	conflicts map[string]bool            // conflicts reported after announcing, by instance and record
+	addrs     map[int][]netip.Addr       // announced addresses, by interface index
+	lastSent  map[sentKey]time.Time      // multicast rate limit
+	browse    browser                    // the cache and what it is interested in
+	watchers  map[*watcher]struct{}      //
+	view      map[string]nodeView        // what watchers were last told, by instance
+	waiters   map[chan struct{}]struct{} // woken when the view changes
 
 	noGoodbye bool // tests: vanish without goodbye
 }
@@ -45,15 +47,20 @@ var _ discovery.Registry = (*Registry)(nil)
 
 type sentKey struct {
 	iface int
+	v6    bool
 	key   string
 }
 
-// NewRegistry opens a socket on each interface cfg names (or on every
-// multicast-capable one) and starts answering and browsing. A named
-// interface that is missing or cannot join the group is an error. With no
-// multicast interface at all it logs so once and keeps running: Register
-// and the lookups then see only this registry's own services.
+// NewRegistry opens a socket per address family on each interface cfg
+// names (or on every multicast-capable one) and starts answering and
+// browsing. A named interface that is missing or where no family can join
+// its group is an error. With no multicast interface at all it logs so
+// once and keeps running: Register and the lookups then see only this
+// registry's own services.
 func NewRegistry(cfg Config) (*Registry, error) {
+	if cfg.IPv4Only && cfg.IPv6Only {
+		return nil, errors.New("mdns: Config.IPv4Only and Config.IPv6Only are both set")
+	}
 	cfg = cfg.withDefaults()
 	var ifis []net.Interface
 	if !cfg.LocalOnly {
@@ -63,27 +70,30 @@ func NewRegistry(cfg Config) (*Registry, error) {
 		}
 	}
 	r := &Registry{
-		cfg:      cfg,
-		log:      cfg.Logger.With("component", "mdns"),
-		local:    map[string]*entry{},
-		probing:  map[string]*probe{},
-		addrs:    map[int][]netip.Addr{},
-		lastSent: map[sentKey]time.Time{},
-		browse:   newBrowser(),
-		watchers: map[*watcher]struct{}{},
-		view:     map[string]nodeView{},
-		waiters:  map[chan struct{}]struct{}{},
+		cfg:       cfg,
+		log:       cfg.Logger.With("component", "mdns"),
+		local:     map[string]*entry{},
+		probing:   map[string]*probe{},
+		conflicts: map[string]bool{},
+		addrs:     map[int][]netip.Addr{},
+		lastSent:  map[sentKey]time.Time{},
+		browse:    newBrowser(),
+		watchers:  map[*watcher]struct{}{},
+		view:      map[string]nodeView{},
+		waiters:   map[chan struct{}]struct{}{},
 	}
 	for _, ifi := range ifis {
-		s, err := openSock(ifi, cfg.Port)
-		if err != nil {
+		socks, err := openSocks(ifi, cfg, r.log)
+		if err != nil && len(cfg.Interfaces) > 0 {
 			for _, s := range r.socks {
 				s.conn.Close()
 			}
 			return nil, err
 		}
-		r.socks = append(r.socks, s)
-		r.addrs[ifi.Index] = interfaceAddrs(ifi)
+		if len(socks) > 0 {
+			r.socks = append(r.socks, socks...)
+			r.addrs[ifi.Index] = interfaceAddrs(ifi, cfg.families())
+		}
 	}
 	if len(r.socks) == 0 && !cfg.LocalOnly {
 		r.log.Warn("mdns: no multicast interface; serving this registry's own services only")
@@ -148,7 +158,7 @@ func (r *Registry) readLoop(s *ifaceSock) {
 			continue
 		}
 		if m.Response() {
-			r.handleResponse(src, &m)
+			r.handleResponse(s, src, &m)
 		} else {
 			r.handleQuery(s, src, &m)
 		}
@@ -178,23 +188,35 @@ func (r *Registry) maintain() {
 }
 
 // checkAddresses re-announces every registration on an interface whose
-// addresses changed since they were last announced.
+// addresses changed since they were last announced, after goodbyes for
+// the addresses it lost (RFC 6762 §10.4).
 func (r *Registry) checkAddresses() {
-	for _, s := range r.socks {
-		ifi, err := net.InterfaceByIndex(s.ifi.Index)
+	r.mu.Lock()
+	idxs := slices.Collect(maps.Keys(r.addrs))
+	r.mu.Unlock()
+	for _, idx := range idxs {
+		ifi, err := net.InterfaceByIndex(idx)
 		if err != nil {
 			continue
 		}
-		now := interfaceAddrs(*ifi)
+		now := interfaceAddrs(*ifi, r.cfg.families())
 		r.mu.Lock()
-		changed := !slices.Equal(now, r.addrs[s.ifi.Index])
-		r.addrs[s.ifi.Index] = now
+		old := r.addrs[idx]
+		r.addrs[idx] = now
 		entries := r.entriesLocked()
 		r.mu.Unlock()
-		if changed {
-			r.log.Info("mdns: interface addresses changed; announcing again", "interface", s.ifi.Name, "addrs", fmt.Sprint(now))
-			r.announce(entries)
+		if slices.Equal(now, old) {
+			continue
 		}
+		var lost []netip.Addr
+		for _, a := range old {
+			if !slices.Contains(now, a) {
+				lost = append(lost, a)
+			}
+		}
+		r.log.Info("mdns: interface addresses changed; announcing again", "interface", ifi.Name, "addrs", fmt.Sprint(now), "lost", fmt.Sprint(lost))
+		r.addressGoodbye(idx, entries, lost)
+		r.announce(entries)
 	}
 }
 

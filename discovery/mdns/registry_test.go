@@ -344,7 +344,7 @@ func TestQueryFlood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := openSock(*lo, DefaultPort) // queries from port 5353: multicast answers
+	s, err := openSock(*lo, DefaultPort, false) // queries from port 5353: multicast answers
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,3 +406,7 @@ func TestResponderKnownAnswers(t *testing.T) {
 		t.Fatalf("answers %+v: want only the SRV (the PTR was a known answer)", m.Answers)
 	}
 }
+
+// loSock stands for the socket a packet came in on, in tests that feed
+// the registry packets directly.
+var loSock = &ifaceSock{ifi: net.Interface{Index: 1, Name: "lo"}}

@@ -1,7 +1,9 @@
 // Package netnstest runs a test binary inside a network namespace of its
 // own, for tests that send multicast: on the namespace's loopback, with
-// multicast turned on and 224.0.0.0/4 routed to it, nothing leaves the
-// machine or touches its interfaces.
+// multicast turned on and 224.0.0.0/4 routed to it, and on a veth pair
+// (Link and Peer: "mdns0" and "mdns1", addresses LinkV4, LinkV6, PeerV4,
+// PeerV6) for IPv6, which Linux does not multicast on a loopback device,
+// nothing leaves the machine or touches its interfaces.
 //
 // Use it from TestMain and mark each test that sends multicast:
 //

@@ -48,11 +48,7 @@ func runInNamespace() (code int, ok bool) {
 		return 0, false
 	}
 	defer ip("netns", "del", name)
-	for _, args := range [][]string{
-		{"link", "set", "lo", "up"},
-		{"link", "set", "lo", "multicast", "on"},
-		{"route", "add", "224.0.0.0/4", "dev", "lo"},
-	} {
+	for _, args := range setup {
 		if err := ip(append([]string{"netns", "exec", name, "ip"}, args...)...); err != nil {
 			fmt.Fprintln(os.Stderr, "netnstest:", err)
 			return 1, true
@@ -67,6 +63,25 @@ func runInNamespace() (code int, ok bool) {
 		return 1, true
 	}
 	return cmd.ProcessState.ExitCode(), true
+}
+
+// setup is the namespace's network, as "ip" arguments: the loopback with
+// IPv4 multicast, and the veth pair Link-Peer with fixed addresses and no
+// duplicate address detection (a tentative address cannot send), for
+// IPv6 multicast, which Linux does not route on a loopback device.
+var setup = [][]string{
+	{"link", "set", "lo", "up"},
+	{"link", "set", "lo", "multicast", "on"},
+	{"route", "add", "224.0.0.0/4", "dev", "lo"},
+	{"link", "add", Link, "type", "veth", "peer", "name", Peer},
+	{"link", "set", Link, "addrgenmode", "none"},
+	{"link", "set", Peer, "addrgenmode", "none"},
+	{"addr", "add", LinkV6.String() + "/64", "dev", Link, "nodad"},
+	{"addr", "add", PeerV6.String() + "/64", "dev", Peer, "nodad"},
+	{"addr", "add", LinkV4.String() + "/24", "dev", Link},
+	{"addr", "add", PeerV4.String() + "/24", "dev", Peer},
+	{"link", "set", Link, "up"},
+	{"link", "set", Peer, "up"},
 }
 
 // removeStale deletes namespaces left by test binaries that were killed.
