@@ -58,7 +58,7 @@ type conn struct {
 func newConn(s *Session, nc net.Conn, br *bufio.Reader, f wire.Format) *conn {
 	e := s.ep
 	if br == nil {
-		br = newReader(nc)
+		br = e.newReader(nc)
 	}
 	c := &conn{
 		s:       s,
@@ -205,5 +205,3 @@ func (c *conn) takePending(seq uint32) *outCall {
 // one handler of this side running. Its sender then writes its frame
 // itself, saving the switch to the flusher goroutine.
 func (c *conn) lone() bool { return c.npending.Load()+c.active.Load() <= 1 }
-
-func newReader(nc net.Conn) *bufio.Reader { return bufio.NewReaderSize(nc, 32<<10) }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dmicro-go/dmicro/codec"
 	"github.com/dmicro-go/dmicro/rpc/wire"
@@ -43,6 +44,10 @@ type Endpoint struct {
 	ctx    context.Context // ends when the endpoint is closed
 	cancel context.CancelFunc
 	owner  owner // starts the goroutines the endpoint owns; see owner.go
+
+	epoch        time.Time     // when the endpoint was made; see now
+	bytesRead    atomic.Uint64 // see Stats
+	bytesWritten atomic.Uint64
 
 	closing   atomic.Bool // Shutdown or Close began: no new sessions, no redials
 	mu        sync.Mutex
@@ -85,6 +90,7 @@ func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
 		metaLimits: wire.Options{MaxMetadataPairs: cfg.MaxMetadataPairs, MaxMetadataBytes: cfg.MaxMetadataBytes}.MetadataLimits(),
 		listeners:  make(map[net.Listener]struct{}),
 		conns:      make(map[*conn]struct{}),
+		epoch:      time.Now(),
 	}
 	for _, c := range cfg.Codecs {
 		if err := e.codecs.Add(c); err != nil {

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
-	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
@@ -20,7 +19,7 @@ import (
 func (c *conn) onCall(m *wire.Message) (handedOff bool) {
 	in := newInbound(c, m)
 	e := c.ep
-	in.start = time.Now()
+	in.start = e.now()
 	if err := runHook(e.plugins.afterReadCallHeader, AfterReadCallHeaderHook.AfterReadCallHeader, &in.msg); err != nil {
 		c.finishCall(in, nil, err)
 		return false
@@ -46,7 +45,7 @@ func (c *conn) onCall(m *wire.Message) (handedOff bool) {
 func (c *conn) onPush(m *wire.Message) {
 	in := newInbound(c, m)
 	e := c.ep
-	in.start = time.Now()
+	in.start = e.now()
 	if err := runHook(e.plugins.afterReadPushHeader, AfterReadPushHeaderHook.AfterReadPushHeader, &in.msg); err != nil {
 		c.dropPush(in, err, false)
 		return
@@ -380,7 +379,7 @@ func (c *conn) logHandled(in *inbound, st *Status) {
 	if !cfg.LogCalls && cfg.SlowCallThreshold <= 0 {
 		return
 	}
-	d := time.Since(in.start)
+	d := c.ep.now() - in.start
 	slow := cfg.SlowCallThreshold > 0 && d >= cfg.SlowCallThreshold
 	if !slow && !cfg.LogCalls {
 		return

@@ -30,8 +30,8 @@ type inbound struct {
 	admitted   bool // it holds handler places and counts as in flight
 	replyMeta  wire.Metadata
 	replyCodec byte
-	scratch    [2]*[]byte // filter buffers from bodyPool, when filters are used
-	start      time.Time
+	scratch    [2]*[]byte    // filter buffers from bodyPool, when filters are used
+	start      time.Duration // when it was read, on the endpoint's clock (Endpoint.now)
 
 	mu       sync.Mutex
 	done     chan struct{} // made on first use

@@ -117,5 +117,5 @@ func (m *Message) ReadAt() time.Time {
 	if m.in == nil {
 		return time.Time{}
 	}
-	return m.in.start
+	return m.sess.ep.at(m.in.start)
 }

@@ -199,7 +199,7 @@ func (e *Endpoint) accept(nc net.Conn, p *peer) (c *conn, err error) {
 			return nil, WrapStatus(CodeConnClosed, "handshake", err)
 		}
 	}
-	nc, br, format, err := e.pickFormat(ctx, nc, newReader(nc))
+	nc, br, format, err := e.pickFormat(ctx, nc, e.newReader(nc))
 	if err != nil {
 		nc.Close()
 		if errors.Is(err, errUpgrade) { // the upgrader answered the peer

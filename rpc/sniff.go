@@ -42,7 +42,7 @@ func (e *Endpoint) pickFormat(ctx context.Context, nc net.Conn, br *bufio.Reader
 	if err != nil {
 		return nc, br, nil, fmt.Errorf("%w: %w", errUpgrade, err)
 	}
-	nc, br = unwrapped, newReader(unwrapped)
+	nc, br = unwrapped, e.newReader(unwrapped)
 	if len(e.formats) < 2 {
 		return nc, br, e.format, nil
 	}

@@ -265,7 +265,8 @@ func (w *writer) write(b []byte) error {
 	if t := w.c.ep.cfg.WriteTimeout; t > 0 {
 		w.c.nc.SetWriteDeadline(time.Now().Add(t))
 	}
-	_, err := w.c.nc.Write(b)
+	n, err := w.c.nc.Write(b)
+	w.c.ep.bytesWritten.Add(uint64(n))
 	if err != nil {
 		return WrapStatus(CodeWriteFailed, "", err)
 	}
