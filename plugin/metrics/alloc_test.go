@@ -35,16 +35,15 @@ func testRecordingAllocatesNothing(t *testing.T, mt *Metrics) {
 			t, _ := mt.shards.get()
 			mt.shards.put(t)
 		},
-		"call sent": func() { mt.callSent("/math/add") },
+		"call sent": func() { mt.method("/math/add") },
 		"call sent, other methods": func() {
-			mt.callSent("/math/sub")
-			mt.callSent("/math/add")
+			mt.method("/math/sub")
+			mt.method("/math/add")
 		},
 		"call returned": func() {
 			mt.callReturned(mt.methods.other, 3*time.Millisecond, notFound)
 		},
-		"reply written": func() { mt.replyWritten("/math/add", time.Millisecond, rpc.CodeNotFound, 3) },
-		"endpoint-wide": func() { mt.hotAdd(hotOut+kindCall, 3) },
+		"reply written": func() { mt.replyWritten("/math/add", time.Millisecond, rpc.CodeNotFound) },
 	} {
 		if n := testing.AllocsPerRun(100, f); n != 0 {
 			t.Errorf("%d shards, %s: %v allocations, want 0", mt.shards.n, name, n)
@@ -94,31 +93,6 @@ func (p *probe) InterceptHandler(next rpc.HandlerFunc) rpc.HandlerFunc {
 	}
 }
 
-func (p *probe) AfterWriteCall(m *rpc.Message) error {
-	p.measure("AfterWriteCall", func() { p.mt.AfterWriteCall(m) })
-	return nil
-}
-
-func (p *probe) AfterReadReplyHeader(m *rpc.Message) error {
-	p.measure("AfterReadReplyHeader", func() { p.mt.AfterReadReplyHeader(m) })
-	return nil
-}
-
-func (p *probe) AfterWritePush(m *rpc.Message) error {
-	p.measure("AfterWritePush", func() { p.mt.AfterWritePush(m) })
-	return nil
-}
-
-func (p *probe) AfterReadCallHeader(m *rpc.Message) error {
-	p.measure("AfterReadCallHeader", func() { p.mt.AfterReadCallHeader(m) })
-	return nil
-}
-
-func (p *probe) BeforeWriteReply(m *rpc.Message) error {
-	p.measure("BeforeWriteReply", func() { p.mt.BeforeWriteReply(m) })
-	return nil
-}
-
 func (p *probe) AfterWriteReply(m *rpc.Message) error {
 	p.measure("AfterWriteReply", func() { p.mt.AfterWriteReply(m) })
 	return nil
@@ -155,8 +129,8 @@ func testHooksAllocateNothing(t *testing.T, shards int) {
 		p     *probe
 		hooks []string
 	}{
-		{cliProbe, []string{"InterceptCall call", "InterceptCall push", "AfterWriteCall", "AfterReadReplyHeader", "AfterWritePush"}},
-		{srvProbe, []string{"AfterReadCallHeader", "BeforeWriteReply", "AfterWriteReply", "AfterReadPushHeader", "InterceptHandler call", "InterceptHandler push"}},
+		{cliProbe, []string{"InterceptCall call", "InterceptCall push"}},
+		{srvProbe, []string{"AfterWriteReply", "AfterReadPushHeader", "InterceptHandler call", "InterceptHandler push"}},
 	} {
 		c.p.mu.Lock()
 		for _, h := range c.hooks {

@@ -51,8 +51,7 @@ func codeLabel(i int) string {
 // The counters of one side of one method in one shard (a sideShard): the
 // same layout for both sides, each using what it needs.
 const (
-	atStarted    = iota              // calls sent or read
-	atPushesRead                     // pushes read (server)
+	atPushesRead = iota              // pushes read (server)
 	atTimeSum                        // nanoseconds observed by the duration histogram
 	atOK                             // numResults slots: the calls, then the pushes, that succeeded
 	atBuckets    = atOK + numResults // the duration histogram's buckets, one per bound, then +Inf; not cumulative

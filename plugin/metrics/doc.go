@@ -16,10 +16,7 @@
 //
 // The zero [Config] works. One Metrics may be given to several endpoints:
 // their numbers add up. Give it to NewEndpoint, not to a route or a group
-// (those see only some hooks), and before plugins that may refuse a call
-// in AfterReadCallHeader or fail BeforeWriteReply: a hook's error stops
-// the plugins after it, which would keep the in-flight gauge from seeing
-// the call come or go.
+// (those see only some hooks).
 //
 // # Metrics
 //
@@ -30,14 +27,13 @@
 //	dmicro_client_call_duration_seconds{method}       histogram: call sent to reply decoded
 //	dmicro_client_calls_in_flight                     calls sent and waiting for a reply
 //	dmicro_client_pushes_total{method,code}           pushes sent, by the result of sending
-//	dmicro_server_calls_started_total{method}         calls read
 //	dmicro_server_calls_total{method,code}            calls answered: replies written, by code
 //	dmicro_server_call_duration_seconds{method}       histogram: call read to reply written
-//	dmicro_server_calls_in_flight                     calls read and not yet answered
+//	dmicro_server_requests_in_flight                  calls and pushes read whose handlers run or wait
 //	dmicro_server_pushes_received_total{method}       pushes read
 //	dmicro_server_pushes_total{method,code}           pushes whose handler ran, by its result
-//	dmicro_received_body_bytes_total{type}            body bytes read, type call, reply or push
-//	dmicro_sent_body_bytes_total{type}                body bytes written
+//	dmicro_received_bytes_total                       bytes read from the connections
+//	dmicro_sent_bytes_total                           bytes written to the connections
 //	dmicro_sessions{side}                             sessions now, side accepted or dialed
 //	dmicro_connections_total{side}                    connections made (redials included)
 //	dmicro_disconnections_total{side}                 connections that ended
@@ -58,13 +54,14 @@
 // counted something; the gauges and the endpoint-wide counters are always
 // there.
 //
-// Started, answered and in flight tell calls apart that were read but
-// never answered: a call whose reply could not be written (its connection
-// was gone) counts in server_calls_started_total but not in
-// server_calls_total, and leaves the in-flight gauge when its handler
-// returns. Client durations include encoding the argument and decoding
-// the reply. Bytes are those of message bodies as encoded and filtered
-// (what [rpc.Message.RawBody] holds), not of whole frames.
+// The gauges of work in flight and the byte counters are the endpoints'
+// own ([rpc.Endpoint.Stats]), read at each scrape: they cost the call path
+// nothing here. A call whose reply could not be written (its connection
+// was gone) is not counted in server_calls_total, and leaves the
+// in-flight gauge when its handler returns. Client durations include
+// encoding the argument and decoding the reply. Bytes are whole frames,
+// headers included, on every connection of the endpoints (closed ones
+// too, and endpoints closed since: the counters never go down).
 //
 // # Labels and memory
 //

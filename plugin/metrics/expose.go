@@ -58,16 +58,7 @@ func (mt *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // appendExposition appends every metric to b, in OpenMetrics if om is set.
 func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	w := &expo{b: b, om: om, consts: mt.constLabels}
-	// The endpoint-wide counters are read first: the server's calls done
-	// before any method's calls read, and before the methods are listed,
-	// so that no call counts as done without counting as read (a call
-	// done in between counts as still in flight, for this scrape).
-	var hot [hotWords]uint64
-	for i := range hot {
-		for s := 0; s < len(mt.hot); s += lineWords {
-			hot[i] += mt.hot[s+i].Load()
-		}
-	}
+	eps, st := mt.endpointStats()
 	list := mt.methods.list()
 	les := mt.les
 	if om {
@@ -85,30 +76,14 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	for _, st := range list {
 		appendHistogram(w, st.label, st.client.shards, les, cum)
 	}
-	// Each method's calls returned are read before its calls sent: a call
-	// counts as sent before it counts as returned, so the difference is
-	// never negative (a call returned in between counts as still in
-	// flight, for this scrape).
-	var clientInFlight int64
-	for _, st := range list {
-		done := st.client.codes(resCalls, &c)
-		clientInFlight += int64(sum(st.client.shards, atStarted) - done)
-	}
 	w.family(ns+"client_calls_in_flight", "gauge", "", "Calls this endpoint sent and waits for.")
 	w.series("")
-	w.int(max(clientInFlight, 0))
+	w.int(int64(st.CallsWaiting))
 	w.family(ns+"client_pushes", "counter", "", "Pushes this endpoint sent, by method and the result of sending.")
 	for _, st := range list {
 		mt.appendCodes(w, st.label, &st.client, resPushes, &c)
 	}
 
-	serverInFlight := -int64(hot[hotFinished])
-	w.family(ns+"server_calls_started", "counter", "", "Calls this endpoint read, by method.")
-	for _, st := range list {
-		n := sum(st.server.shards, atStarted)
-		serverInFlight += int64(n)
-		appendMethodCount(w, st.label, n)
-	}
 	w.family(ns+"server_calls", "counter", "", "Calls this endpoint answered, by method and the code of the reply written.")
 	for _, st := range list {
 		mt.appendCodes(w, st.label, &st.server, resCalls, &c)
@@ -117,9 +92,9 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	for _, st := range list {
 		appendHistogram(w, st.label, st.server.shards, les, cum)
 	}
-	w.family(ns+"server_calls_in_flight", "gauge", "", "Calls this endpoint read and has not answered yet.")
+	w.family(ns+"server_requests_in_flight", "gauge", "", "Calls and pushes this endpoint read whose handlers run or wait to run.")
 	w.series("")
-	w.int(max(serverInFlight, 0))
+	w.int(int64(st.Handling))
 	w.family(ns+"server_pushes_received", "counter", "", "Pushes this endpoint read, by method.")
 	for _, st := range list {
 		appendMethodCount(w, st.label, sum(st.server.shards, atPushesRead))
@@ -129,13 +104,15 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 		mt.appendCodes(w, st.label, &st.server, resPushes, &c)
 	}
 
-	w.family(ns+"received_body_bytes", "counter", "bytes", "Bytes of the bodies of the calls, replies and pushes read, as encoded (frame headers not included).")
-	appendKinds(w, hot[hotIn:][:numKinds])
-	w.family(ns+"sent_body_bytes", "counter", "bytes", "Bytes of the bodies of the calls, replies and pushes written, as encoded (frame headers not included).")
-	appendKinds(w, hot[hotOut:][:numKinds])
+	w.family(ns+"received_bytes", "counter", "bytes", "Bytes read from the connections, whole frames.")
+	w.series("_total")
+	w.uint(st.BytesRead)
+	w.family(ns+"sent_bytes", "counter", "bytes", "Bytes written to the connections, whole frames.")
+	w.series("_total")
+	w.uint(st.BytesWritten)
 
 	var sessions [numSides]int64
-	for _, e := range mt.endpointList() {
+	for _, e := range eps {
 		e.RangeSessions(func(s *rpc.Session) bool {
 			sessions[side(s)]++
 			return true
@@ -165,14 +142,24 @@ func (mt *Metrics) appendExposition(b []byte, om bool) []byte {
 	return w.b
 }
 
-func (mt *Metrics) endpointList() []*rpc.Endpoint {
+// endpointStats returns the endpoints counted and their stats added up,
+// with the byte totals of those closed: under mt.mu, which
+// AfterCloseEndpoint takes to move an endpoint's totals, so that the byte
+// counters never go down.
+func (mt *Metrics) endpointStats() ([]*rpc.Endpoint, rpc.Stats) {
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
 	l := make([]*rpc.Endpoint, 0, len(mt.endpoints))
+	total := mt.closed
 	for e := range mt.endpoints {
 		l = append(l, e)
+		st := e.Stats()
+		total.BytesRead += st.BytesRead
+		total.BytesWritten += st.BytesWritten
+		total.CallsWaiting += st.CallsWaiting
+		total.Handling += st.Handling
 	}
-	return l
+	return l, total
 }
 
 // appendCodes writes a counter sample per code that counted something, of
@@ -220,30 +207,12 @@ func appendHistogram(w *expo, method string, shards []sideShard, les []string, c
 	w.float(float64(sum(shards, atTimeSum)) / 1e9)
 }
 
-func appendKinds(w *expo, c []uint64) {
-	for i, n := range c {
-		w.series("_total")
-		w.label("type", kindName(i))
-		w.uint(n)
-	}
-}
-
 func appendSides(w *expo, c *[numSides]atomic.Uint64) {
 	for i := range c {
 		w.series("_total")
 		w.label("side", sideName(i))
 		w.uint(c[i].Load())
 	}
-}
-
-func kindName(i int) string {
-	switch i {
-	case kindCall:
-		return "call"
-	case kindReply:
-		return "reply"
-	}
-	return "push"
 }
 
 func sideName(i int) string {

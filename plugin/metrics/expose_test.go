@@ -35,7 +35,7 @@ func busyPair(t *testing.T) (srvM, cliM *Metrics) {
 	p.sess.Call(ctx, oddMethod, 1, nil)
 	must(t, p.sess.Push(ctx, "/note", "hi"))
 	waitValue(t, srvM, `dmicro_server_pushes_total{service="te\"st",method="/note",code="ok"}`, 1)
-	waitValue(t, srvM, `dmicro_server_calls_in_flight{service="te\"st"}`, 0)
+	waitValue(t, srvM, `dmicro_server_requests_in_flight{service="te\"st"}`, 0)
 	return srvM, cliM
 }
 
@@ -246,19 +246,19 @@ func TestEmpty(t *testing.T) {
 	mt := newMetrics(t, Config{Namespace: "svc"})
 	got := samples(t, mustExpose(t, mt))
 	want := []string{
-		"svc_client_calls_in_flight", "svc_server_calls_in_flight",
+		"svc_client_calls_in_flight", "svc_server_requests_in_flight",
 		`svc_sessions{side="accepted"}`, `svc_sessions{side="dialed"}`,
 		`svc_connections_total{side="accepted"}`, `svc_disconnections_total{side="dialed"}`,
 		"svc_redials_total", "svc_dial_failures_total",
-		`svc_received_body_bytes_total{type="call"}`, `svc_sent_body_bytes_total{type="push"}`,
+		`svc_received_bytes_total`, `svc_sent_bytes_total`,
 	}
 	for _, s := range want {
 		if v, ok := got[s]; !ok || v != 0 {
 			t.Errorf("%s: %v (present %v), want 0", s, v, ok)
 		}
 	}
-	if len(got) != 2+2+2+2+2+3+3 {
-		t.Errorf("%d samples, want 16: %v", len(got), got)
+	if len(got) != 2+2+2+2+2+1+1 {
+		t.Errorf("%d samples, want 12: %v", len(got), got)
 	}
 }
 

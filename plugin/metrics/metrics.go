@@ -14,14 +14,6 @@ import (
 	"github.com/dmicro-go/dmicro/rpc"
 )
 
-// The message kinds that bytes are counted by (the type label).
-const (
-	kindCall = iota
-	kindReply
-	kindPush
-	numKinds
-)
-
 // The sides of a connection (the side label): accepted by this endpoint, or
 // dialed by it.
 const (
@@ -49,7 +41,7 @@ type Metrics struct {
 	codeLabels  [numCodes]string
 	methods     methods
 	shards      shardPicker
-	hot         []atomic.Uint64 // per shard, a line of the hot* slots
+	hot         []atomic.Uint64 // per shard, a line whose hotOwner slot is its owner's mark
 
 	conns        [numSides]atomic.Uint64
 	disconns     [numSides]atomic.Uint64
@@ -57,30 +49,26 @@ type Metrics struct {
 	dialFailures atomic.Uint64
 
 	mu        sync.Mutex
-	endpoints map[*rpc.Endpoint]struct{} // for the sessions gauge
+	endpoints map[*rpc.Endpoint]struct{} // for the gauges and the byte totals
+	closed    rpc.Stats                  // the byte totals of endpoints closed
 	lastSize  atomic.Int64               // of the last exposition, to size the next
 	epoch     time.Time                  // the origin of clock
 }
 
 // The hooks and interceptors Metrics implements.
 var (
-	_ rpc.AfterNewEndpointHook     = (*Metrics)(nil)
-	_ rpc.AfterCloseEndpointHook   = (*Metrics)(nil)
-	_ rpc.AfterRouteHook           = (*Metrics)(nil)
-	_ rpc.AfterAcceptHook          = (*Metrics)(nil)
-	_ rpc.AfterDialHook            = (*Metrics)(nil)
-	_ rpc.AfterDialFailHook        = (*Metrics)(nil)
-	_ rpc.AfterDisconnectHook      = (*Metrics)(nil)
-	_ rpc.AfterWriteCallHook       = (*Metrics)(nil)
-	_ rpc.AfterReadReplyHeaderHook = (*Metrics)(nil)
-	_ rpc.AfterReadCallHeaderHook  = (*Metrics)(nil)
-	_ rpc.BeforeWriteReplyHook     = (*Metrics)(nil)
-	_ rpc.AfterWriteReplyHook      = (*Metrics)(nil)
-	_ rpc.AfterWritePushHook       = (*Metrics)(nil)
-	_ rpc.AfterReadPushHeaderHook  = (*Metrics)(nil)
-	_ rpc.CallInterceptor          = (*Metrics)(nil)
-	_ rpc.HandlerInterceptor       = (*Metrics)(nil)
-	_ http.Handler                 = (*Metrics)(nil)
+	_ rpc.AfterNewEndpointHook    = (*Metrics)(nil)
+	_ rpc.AfterCloseEndpointHook  = (*Metrics)(nil)
+	_ rpc.AfterRouteHook          = (*Metrics)(nil)
+	_ rpc.AfterAcceptHook         = (*Metrics)(nil)
+	_ rpc.AfterDialHook           = (*Metrics)(nil)
+	_ rpc.AfterDialFailHook       = (*Metrics)(nil)
+	_ rpc.AfterDisconnectHook     = (*Metrics)(nil)
+	_ rpc.AfterWriteReplyHook     = (*Metrics)(nil)
+	_ rpc.AfterReadPushHeaderHook = (*Metrics)(nil)
+	_ rpc.CallInterceptor         = (*Metrics)(nil)
+	_ rpc.HandlerInterceptor      = (*Metrics)(nil)
+	_ http.Handler                = (*Metrics)(nil)
 )
 
 // New returns a Metrics configured by cfg. It fails, with errors wrapping
@@ -168,11 +156,17 @@ func (mt *Metrics) AfterNewEndpoint(e *rpc.Endpoint) error {
 }
 
 // AfterCloseEndpoint stops counting e's sessions. The counters keep what e
-// added to them.
+// added to them: its byte totals are kept here, so that the byte counters
+// never go down.
 func (mt *Metrics) AfterCloseEndpoint(e *rpc.Endpoint, _ error) error {
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
-	delete(mt.endpoints, e)
+	if _, ok := mt.endpoints[e]; ok {
+		st := e.Stats()
+		mt.closed.BytesRead += st.BytesRead
+		mt.closed.BytesWritten += st.BytesWritten
+		delete(mt.endpoints, e)
+	}
 	return nil
 }
 
@@ -220,14 +214,6 @@ func (mt *Metrics) AfterDisconnect(s *rpc.Session, _ error) error {
 	return nil
 }
 
-// hotAdd adds n to the endpoint-wide counter at slot, in the current
-// shard.
-func (mt *Metrics) hotAdd(slot int, n uint64) {
-	t, id := mt.shards.get()
-	mt.hot[id*lineWords+slot].Add(n)
-	mt.shards.put(t)
-}
-
 // Calls and pushes sent.
 
 // InterceptCall counts the calls and pushes the endpoint sends, by method
@@ -240,7 +226,7 @@ func (mt *Metrics) InterceptCall(next rpc.InvokeFunc) rpc.InvokeFunc {
 			mt.warnCapped(m, mt.pushSent(m.ServiceMethod(), err))
 			return err
 		}
-		st, capped := mt.callSent(m.ServiceMethod())
+		st, capped := mt.method(m.ServiceMethod())
 		mt.warnCapped(m, capped)
 		start := mt.clock()
 		err := next(ctx, m, reply)
@@ -258,11 +244,10 @@ func (mt *Metrics) pushSent(method string, err error) (capped bool) {
 	return capped
 }
 
-// callSent counts a call to method sent, in flight until callReturned.
-func (mt *Metrics) callSent(method string) (st *methodStats, capped bool) {
-	t, id := mt.shards.get()
+// method returns the counters of method.
+func (mt *Metrics) method(method string) (st *methodStats, capped bool) {
+	t, _ := mt.shards.get()
 	st, capped = mt.stats(t, method)
-	st.client.shards[id][atStarted].Add(1)
 	mt.shards.put(t)
 	return st, capped
 }
@@ -276,78 +261,32 @@ func (mt *Metrics) callReturned(st *methodStats, d time.Duration, err error) {
 	mt.shards.put(t)
 }
 
-// AfterWriteCall counts the bytes of a call's body sent.
-func (mt *Metrics) AfterWriteCall(m *rpc.Message) error {
-	mt.hotAdd(hotOut+kindCall, uint64(len(m.RawBody())))
-	return nil
-}
-
-// AfterWritePush counts the bytes of a push's body sent.
-func (mt *Metrics) AfterWritePush(m *rpc.Message) error {
-	mt.hotAdd(hotOut+kindPush, uint64(len(m.RawBody())))
-	return nil
-}
-
-// AfterReadReplyHeader counts the bytes of a reply's body received.
-func (mt *Metrics) AfterReadReplyHeader(m *rpc.Message) error {
-	mt.hotAdd(hotIn+kindReply, uint64(len(m.RawBody())))
-	return nil
-}
-
 // Calls and pushes received.
 
-// AfterReadCallHeader counts a call read, in flight from now, and the
-// bytes of its body.
-func (mt *Metrics) AfterReadCallHeader(m *rpc.Message) error {
-	mt.warnCapped(m, mt.callRead(m.ServiceMethod(), len(m.RawBody())))
-	return nil
-}
-
-// callRead counts a call to method read, with a body of n bytes.
-func (mt *Metrics) callRead(method string, n int) (capped bool) {
-	t, id := mt.shards.get()
-	st, capped := mt.stats(t, method)
-	st.server.shards[id][atStarted].Add(1)
-	mt.hot[id*lineWords+hotIn+kindCall].Add(uint64(n))
-	mt.shards.put(t)
-	return capped
-}
-
-// BeforeWriteReply ends a call's time in flight. It runs for every call
-// read, also when its reply cannot be written (the connection is gone).
-// The in-flight gauge has no method label: the call is counted done
-// endpoint-wide, without looking its method up.
-func (mt *Metrics) BeforeWriteReply(*rpc.Message) error {
-	mt.hotAdd(hotFinished, 1)
-	return nil
-}
-
 // AfterWriteReply counts a call answered, by method and code, with its
-// time from read to reply written, and the bytes of the reply's body.
+// time from read to reply written.
 func (mt *Metrics) AfterWriteReply(m *rpc.Message) error {
-	mt.warnCapped(m, mt.replyWritten(m.ServiceMethod(), time.Since(m.ReadAt()), m.Status().Code(), len(m.RawBody())))
+	mt.warnCapped(m, mt.replyWritten(m.ServiceMethod(), time.Since(m.ReadAt()), m.Status().Code()))
 	return nil
 }
 
-// replyWritten counts a reply to a call to method written with code and a
-// body of n bytes, d after the call was read.
-func (mt *Metrics) replyWritten(method string, d time.Duration, code rpc.Code, n int) (capped bool) {
+// replyWritten counts a reply to a call to method written with code, d
+// after the call was read.
+func (mt *Metrics) replyWritten(method string, d time.Duration, code rpc.Code) (capped bool) {
 	t, id := mt.shards.get()
 	st, capped := mt.stats(t, method)
 	s := st.server.shards[id]
 	s.observe(mt.bounds, d)
 	st.server.count(s, resCalls, code)
-	mt.hot[id*lineWords+hotOut+kindReply].Add(uint64(n))
 	mt.shards.put(t)
 	return capped
 }
 
-// AfterReadPushHeader counts a push read, and the bytes of its body.
+// AfterReadPushHeader counts a push read.
 func (mt *Metrics) AfterReadPushHeader(m *rpc.Message) error {
 	t, id := mt.shards.get()
 	st, capped := mt.stats(t, m.ServiceMethod())
 	st.server.shards[id][atPushesRead].Add(1)
-	mt.hot[id*lineWords+hotIn+kindPush].Add(uint64(len(m.RawBody())))
 	mt.shards.put(t)
 	mt.warnCapped(m, capped)
 	return nil

@@ -50,15 +50,10 @@ func alignedCounters(n int) []atomic.Uint64 {
 // roundUp returns n rounded up to whole cache lines of counters.
 func roundUp(n int) int { return (n + lineWords - 1) / lineWords * lineWords }
 
-// The endpoint-wide counters of one shard, a line of Metrics.hot: those
-// that no method label needs, so that the hooks that update only them
-// look no method up; and the shard's owner.
+// A shard's line of Metrics.hot holds its owner's mark.
 const (
-	hotFinished = iota              // calls read and done, replied or not (server)
-	hotIn                           // numKinds slots: body bytes read, by kind
-	hotOut      = hotIn + numKinds  // numKinds slots: body bytes written, by kind
-	hotOwner    = hotOut + numKinds // the mark of the token that last claimed the shard
-	hotWords    = hotOwner + 1
+	hotOwner = iota // the mark of the token that last claimed the shard
+	hotWords
 )
 
 // The endpoint-wide counters of a shard fit its line.
