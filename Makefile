@@ -102,8 +102,11 @@ demo: ## start the example server detached, call it in a loop while it reloads t
 	  echo "== rpcserver status"; $$srv status; \
 	  echo "== rpcserver stop"; $$srv stop
 
-generate: ## regenerate generated code (needs protoc and protoc-gen-go v1.36.11)
-	$(GO) generate ./...
+generate: ## regenerate generated code with protoc, protoc-gen-go (go.mod's version) and protoc-gen-dmicro, built into bin/
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go
+	$(GO) build -o $(BIN)/protoc-gen-dmicro ./cmd/protoc-gen-dmicro
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(GO) generate ./...
 	git diff --exit-code
 
 cross: ## vet for the other operating systems
