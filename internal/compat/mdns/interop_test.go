@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -118,85 +117,25 @@ func TestDmicroFindsHashicorp(t *testing.T) {
 func TestMiekgParsesOurPackets(t *testing.T) {
 	lo := loopback(t)
 	ctx := rpctest.Context(t)
-	sniff, err := net.ListenMulticastUDP("udp4", lo, &net.UDPAddr{IP: net.IPv4(224, 0, 0, 251), Port: 5353})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu      sync.Mutex
-		packets int
-		types   = map[uint16]int{}
-		failed  []error
-		done    = make(chan struct{})
-	)
-	parse := func(b []byte) {
-		var m dns.Msg
-		err := m.Unpack(b)
-		mu.Lock()
-		defer mu.Unlock()
-		packets++
-		if err != nil {
-			failed = append(failed, err)
-			return
-		}
-		for _, rr := range slices.Concat(m.Answer, m.Ns, m.Extra) {
-			types[rr.Header().Rrtype]++
-		}
-	}
-	go func() {
-		defer close(done)
-		buf := make([]byte, 9000)
-		for {
-			n, _, err := sniff.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			parse(append([]byte(nil), buf[:n]...))
-		}
-	}()
-
+	sn := sniff(t, "udp4", lo, net.IPv4(224, 0, 0, 251))
 	pub, brw := newRegistry(t, "pub"), newRegistry(t, "brw")
 	svc := discovery.Service{Name: "greeter", Version: "1.0", Metadata: map[string]string{"team": "x"}, Nodes: []discovery.Node{
 		{ID: "n.1", Address: "127.0.0.1:8080", Weight: 2, Metadata: map[string]string{"zone": "a"}},
 		{ID: "n2", Address: ":8081"},
 	}}
-	if err := pub.Register(ctx, svc, discovery.RegisterOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rpctest.WaitFor(t, "the browser to find both nodes", func() bool {
-		svcs, err := brw.GetService(ctx, "greeter")
-		return err == nil && len(svcs[0].Nodes) == 2
-	})
-	if _, err := brw.ListServices(ctx); err != nil {
-		t.Fatal(err)
-	}
-	// A one-shot query: its unicast answer must parse too.
-	q := new(dns.Msg)
-	q.SetQuestion("_greeter._tcp.local.", dns.TypePTR)
-	qb, _ := q.Pack()
-	answer := netnstest.OneShot(t, qb, rpctest.Timeout)
-	var reply dns.Msg
-	if err := reply.Unpack(answer); err != nil || reply.Id != q.Id || len(reply.Answer) == 0 {
-		t.Fatalf("unicast answer: %v, %v", err, reply.String())
-	}
-	if err := pub.Deregister(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
-	rpctest.WaitFor(t, "the goodbyes to arrive", func() bool {
-		_, err := brw.GetService(ctx, "greeter")
-		return errors.Is(err, discovery.ErrNotFound)
-	})
-	sniff.Close()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	for _, err := range failed {
-		t.Errorf("miekg/dns cannot parse a packet: %v", err)
-	}
-	for _, typ := range []uint16{dns.TypePTR, dns.TypeSRV, dns.TypeTXT, dns.TypeA} {
-		if types[typ] == 0 {
-			t.Errorf("no %s record seen in %d packets", dns.TypeToString[typ], packets)
+	publishAndWithdraw(t, pub, brw, svc, func() {
+		if _, err := brw.ListServices(ctx); err != nil {
+			t.Fatal(err)
 		}
-	}
-	t.Logf("%d packets parsed, records by type %v", packets, types)
+		// A one-shot query: its unicast answer must parse too.
+		q := new(dns.Msg)
+		q.SetQuestion("_greeter._tcp.local.", dns.TypePTR)
+		qb, _ := q.Pack()
+		answer := netnstest.OneShot(t, qb, rpctest.Timeout)
+		var reply dns.Msg
+		if err := reply.Unpack(answer); err != nil || reply.Id != q.Id || len(reply.Answer) == 0 {
+			t.Fatalf("unicast answer: %v, %v", err, reply.String())
+		}
+	})
+	sn.check(t, []uint16{dns.TypePTR, dns.TypeSRV, dns.TypeTXT, dns.TypeA}, nil)
 }

@@ -6,7 +6,6 @@ import (
 	"log"
 	"net"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,78 +76,18 @@ func TestHashicorpFindsDmicroIPv6(t *testing.T) {
 // saying goodbye parses with miekg/dns, and AAAA records are among them.
 func TestMiekgParsesIPv6Packets(t *testing.T) {
 	netnstest.Need(t)
-	ctx := rpctest.Context(t)
 	link, err := net.InterfaceByName(netnstest.Link)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sniff, err := net.ListenMulticastUDP("udp6", link, &net.UDPAddr{IP: net.ParseIP("ff02::fb"), Port: 5353})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu      sync.Mutex
-		packets int
-		types   = map[uint16]int{}
-		failed  []error
-		done    = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		buf := make([]byte, 9000)
-		for {
-			n, _, err := sniff.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			var m dns.Msg
-			err = m.Unpack(buf[:n])
-			mu.Lock()
-			packets++
-			if err != nil {
-				failed = append(failed, err)
-			}
-			for _, rr := range slices.Concat(m.Answer, m.Ns, m.Extra) {
-				types[rr.Header().Rrtype]++
-			}
-			mu.Unlock()
-		}
-	}()
+	sn := sniff(t, "udp6", link, net.ParseIP("ff02::fb"))
 	pub, brw := newRegistry6(t, netnstest.Peer, "pub"), newRegistry6(t, netnstest.Link, "brw")
 	svc := discovery.Service{Name: "greeter", Version: "1.0", Nodes: []discovery.Node{
 		{ID: "n1", Address: "[fd00::7]:8080", Metadata: map[string]string{"zone": "a"}},
 		{ID: "n2", Address: ":8081"},
 	}}
-	if err := pub.Register(ctx, svc, discovery.RegisterOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	rpctest.WaitFor(t, "the browser to find both nodes", func() bool {
-		svcs, err := brw.GetService(ctx, "greeter")
-		return err == nil && len(svcs[0].Nodes) == 2
-	})
-	if err := pub.Deregister(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
-	rpctest.WaitFor(t, "the goodbyes to arrive", func() bool {
-		_, err := brw.GetService(ctx, "greeter")
-		return errors.Is(err, discovery.ErrNotFound)
-	})
-	sniff.Close()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	for _, err := range failed {
-		t.Errorf("miekg/dns cannot parse a packet: %v", err)
-	}
-	for _, typ := range []uint16{dns.TypePTR, dns.TypeSRV, dns.TypeTXT, dns.TypeAAAA} {
-		if types[typ] == 0 {
-			t.Errorf("no %s record seen in %d packets", dns.TypeToString[typ], packets)
-		}
-	}
-	if types[dns.TypeA] != 0 {
-		t.Errorf("%d A records from IPv6-only registries", types[dns.TypeA])
-	}
-	t.Logf("%d packets parsed, records by type %v", packets, types)
+	publishAndWithdraw(t, pub, brw, svc, nil)
+	sn.check(t, []uint16{dns.TypePTR, dns.TypeSRV, dns.TypeTXT, dns.TypeAAAA}, []uint16{dns.TypeA})
 }
 
 // TestDmicroFindsHashicorpIPv6: an IPv6-only dmicro browser finds a
