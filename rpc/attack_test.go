@@ -247,7 +247,7 @@ func TestMalformedFramesCannotFloodTheLog(t *testing.T) {
 		}
 	}
 	elapsed := time.Since(start)
-	lines := p.srvLog.count("rpc: bad frame")
+	lines := p.srvLog.Count("rpc: bad frame")
 	bound := 10 * (int(elapsed/time.Second) + 2) // 10 a second, and the partial seconds at each end
 	t.Logf("%d bad-frame lines for %d bad frames in %v", lines, n, elapsed)
 	if lines > bound {

@@ -295,7 +295,7 @@ func TestBadInputOversized(t *testing.T) {
 		if n := calls.n.Load(); n != 1 {
 			t.Fatalf("the server read %d call headers, want 1 (the oversized call must not be sent)", n)
 		}
-		if n := p.srvLog.count(biBadFrame); n != 0 {
+		if n := p.srvLog.Count(biBadFrame); n != 0 {
 			t.Fatalf("the server logged %d bad frames, want 0", n)
 		}
 		biServes(t, p)
@@ -392,7 +392,7 @@ func TestBadInputTruncated(t *testing.T) {
 			}
 			r.nc.Close()
 			biWaitPeer(t, p, r.nc.LocalAddr(), false)
-			if n := p.srvLog.count(biBadFrame); n != 0 {
+			if n := p.srvLog.Count(biBadFrame); n != 0 {
 				t.Fatalf("a truncated stream is a broken connection, not a bad frame; got %d bad-frame lines", n)
 			}
 			biServes(t, p)
@@ -416,7 +416,7 @@ func TestBadInputBrokenStreamLogged(t *testing.T) {
 		}
 		r.nc.Close()
 		biWaitPeer(t, p, r.nc.LocalAddr(), false)
-		if n := p.srvLog.count("unexpected EOF"); n != 1 {
+		if n := p.srvLog.Count("unexpected EOF"); n != 1 {
 			t.Errorf("the server logged %d lines about a connection that ended inside a frame, want 1; log:\n%s", n, p.srvLog.String())
 		}
 	})
@@ -436,10 +436,10 @@ func TestBadInputBrokenStreamLogged(t *testing.T) {
 		// server closes the connection after the answer: whether the
 		// peer's end (an unexpected EOF) or the server's own close comes
 		// first is a race, but the refusal is logged once.
-		if n := p.srvLog.count("rpc: bad frame"); n != 1 {
+		if n := p.srvLog.Count("rpc: bad frame"); n != 1 {
 			t.Errorf("the server logged %d lines about a refused 1 GiB frame, want 1; log:\n%s", n, p.srvLog.String())
 		}
-		if n := p.srvLog.count("unexpected EOF"); n > 1 {
+		if n := p.srvLog.Count("unexpected EOF"); n > 1 {
 			t.Errorf("the server logged %d lines about the connection's end, want at most 1; log:\n%s", n, p.srvLog.String())
 		}
 	})
@@ -500,7 +500,7 @@ func TestBadInputUntrustedHeader(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := p.srvLog.count(biBadFrame)
+			before := p.srvLog.Count(biBadFrame)
 			r := biMustDialRaw(t, p.addr)
 			biNoErr(t, r.sum(1))
 			if _, err := r.nc.Write(tc.frame); err != nil {
@@ -508,7 +508,7 @@ func TestBadInputUntrustedHeader(t *testing.T) {
 			}
 			biNoErr(t, r.goAwayThenEOF(rpc.CodeBadMessage))
 			biLogOnce(t, p.srvLog, biBadFrame, tc.log)
-			if n := p.srvLog.count(biBadFrame); n != before+1 {
+			if n := p.srvLog.Count(biBadFrame); n != before+1 {
 				t.Fatalf("%d new bad-frame lines, want 1", n-before)
 			}
 			biWaitPeer(t, p, r.nc.LocalAddr(), false)
@@ -537,11 +537,11 @@ func TestBadInputUnknownCodec(t *testing.T) {
 	})
 
 	t.Run("rpc.Raw through the client", func(t *testing.T) {
-		before := p.srvLog.count(`code="codec error"`)
+		before := p.srvLog.Count(`code="codec error"`)
 		var sum int
 		err := p.sess.Call(testCtx(t), "/bi/sum", rpc.Raw{Codec: 'z', Data: []byte("[1,2]")}, &sum)
 		biWantCode(t, "unknown codec", err, rpc.CodeCodec)
-		waitFor(t, "the codec error to be logged", func() bool { return p.srvLog.count(`code="codec error"`) == before+1 })
+		waitFor(t, "the codec error to be logged", func() bool { return p.srvLog.Count(`code="codec error"`) == before+1 })
 		biServes(t, p)
 	})
 }
@@ -566,7 +566,7 @@ func TestBadInputUndecodableBody(t *testing.T) {
 	p := biPair(t, rpc.Config{LogCalls: true}, rpc.Config{})
 	for i, body := range []string{"{", `{"a":1}`, `["x"]`} {
 		t.Run(body, func(t *testing.T) {
-			before := p.srvLog.count(`code="codec error"`)
+			before := p.srvLog.Count(`code="codec error"`)
 			r := biMustDialRaw(t, p.addr)
 			seq := uint32(100 + i)
 			if _, err := r.nc.Write(biCall(seq, "/bi/sum", body)); err != nil {
@@ -577,8 +577,8 @@ func TestBadInputUndecodableBody(t *testing.T) {
 			if !strings.Contains(m.Error, "json") {
 				t.Fatalf("message %q does not name the codec", m.Error)
 			}
-			waitFor(t, "the codec error to be logged", func() bool { return p.srvLog.count(`code="codec error"`) > before })
-			if n := p.srvLog.count(`code="codec error"`); n != before+1 {
+			waitFor(t, "the codec error to be logged", func() bool { return p.srvLog.Count(`code="codec error"`) > before })
+			if n := p.srvLog.Count(`code="codec error"`); n != before+1 {
 				t.Fatalf("%d new codec-error lines, want 1", n-before)
 			}
 			biNoErr(t, r.sum(seq+1000))
@@ -611,7 +611,7 @@ func TestBadInputHandlerPanic(t *testing.T) {
 		t.Fatalf("call after the panic: %q, %v", out, err)
 	}
 	biServes(t, p)
-	if n := p.srvLog.count(biPanicLine); n != 1 {
+	if n := p.srvLog.Count(biPanicLine); n != 1 {
 		t.Fatalf("%d panic lines, want 1", n)
 	}
 }
@@ -625,18 +625,18 @@ func TestBadInputUnknownType(t *testing.T) {
 	p.serverSession(t)
 	for _, typ := range []byte{0, 7, 9, 0xff} {
 		t.Run(fmt.Sprint("type ", typ), func(t *testing.T) {
-			before := p.srvLog.count(biBadFrame)
+			before := p.srvLog.Count(biBadFrame)
 			r := biMustDialRaw(t, p.addr)
 			biNoErr(t, r.sum(1))
 			if _, err := r.nc.Write(biFrame(biVersion, typ, 0, biCodecJSON, 2, append(biStr("/bi/sum"), "[1]"...))); err != nil {
 				t.Fatal(err)
 			}
 			biNoErr(t, r.goAwayThenEOF(rpc.CodeBadMessage))
-			waitFor(t, "the bad frame to be logged", func() bool { return p.srvLog.count(biBadFrame) > before })
-			if n := p.srvLog.count(biBadFrame); n != before+1 {
+			waitFor(t, "the bad frame to be logged", func() bool { return p.srvLog.Count(biBadFrame) > before })
+			if n := p.srvLog.Count(biBadFrame); n != before+1 {
 				t.Fatalf("%d new bad-frame lines, want 1", n-before)
 			}
-			if n := p.srvLog.count(fmt.Sprintf("invalid message type %d", typ)); n != 1 {
+			if n := p.srvLog.Count(fmt.Sprintf("invalid message type %d", typ)); n != 1 {
 				t.Fatalf("%d lines naming the invalid type %d, want 1", n, typ)
 			}
 			biWaitPeer(t, p, r.nc.LocalAddr(), false)

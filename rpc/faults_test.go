@@ -307,7 +307,7 @@ func TestFaultCallerDeadlineReason(t *testing.T) {
 		var out string
 		err := p.sess.Call(bctx, "/ft/mark", "b", &out, rpc.WithMeta("ft-hold", "1"))
 		biWantCode(t, "queued call past its deadline", err, rpc.CodeDeadlineExceeded)
-		waitFor(t, "the server to answer the queued call", func() bool { return p.srvLog.count("method=/ft/mark") == 1 })
+		waitFor(t, "the server to answer the queued call", func() bool { return p.srvLog.Count("method=/ft/mark") == 1 })
 		f.open()
 		if err := ftCallErr(t, ctx, a); err != nil {
 			t.Fatal(err)
@@ -315,7 +315,7 @@ func TestFaultCallerDeadlineReason(t *testing.T) {
 		if f.marks.Load() != 0 {
 			t.Fatal("the queued call's handler ran")
 		}
-		if n := p.srvLog.count(`code="deadline exceeded"`); n != 1 {
+		if n := p.srvLog.Count(`code="deadline exceeded"`); n != 1 {
 			t.Fatalf("the server did not answer the queued call whose deadline passed with CodeDeadlineExceeded; log:\n%s", p.srvLog.String())
 		}
 	})
@@ -448,7 +448,7 @@ func ftFlood(t *testing.T, cfg rpc.Config, running, admitted int) {
 	if k := countDone(); k != n-admitted {
 		t.Fatalf("%d calls finished while the handlers block, want %d refused", k, n-admitted)
 	}
-	waitFor(t, "the refusals to be logged", func() bool { return p.srvLog.count("code=overloaded") == n-admitted })
+	waitFor(t, "the refusals to be logged", func() bool { return p.srvLog.Count("code=overloaded") == n-admitted })
 
 	f.open()
 	ok := 0
@@ -470,7 +470,7 @@ func ftFlood(t *testing.T, cfg rpc.Config, running, admitted int) {
 	if got := f.blocked.Load(); got != int64(admitted) {
 		t.Fatalf("the handler ran %d times, want %d", got, admitted)
 	}
-	if lines := p.srvLog.count("code=overloaded"); lines != n-admitted {
+	if lines := p.srvLog.Count("code=overloaded"); lines != n-admitted {
 		t.Fatalf("%d overload lines, want %d", lines, n-admitted)
 	}
 	// The places are given back: the endpoint admits calls again.
@@ -496,7 +496,7 @@ func TestFaultQueuedDeadline(t *testing.T) {
 	biWantCode(t, "queued call past its deadline", err, rpc.CodeDeadlineExceeded)
 	// Wait until the server is done with the queued call, then free the slot.
 	waitFor(t, "the server to answer the queued call", func() bool {
-		return p.srvLog.count("method=/ft/mark") == 1
+		return p.srvLog.Count("method=/ft/mark") == 1
 	})
 	f.open()
 	if err := ftCallErr(t, ctx, a); err != nil || outA != "a" {

@@ -1,12 +1,9 @@
 package rpc_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
@@ -98,31 +95,5 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	rpctest.WaitFor(t, what, cond)
 }
 
-// logBuffer collects log output safely for concurrent writers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// count returns how many log lines contain s.
-func (l *logBuffer) count(s string) int {
-	n := 0
-	for _, line := range strings.Split(l.String(), "\n") {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
-}
+// logBuffer collects log output; see rpctest.LogBuffer.
+type logBuffer = rpctest.LogBuffer

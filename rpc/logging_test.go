@@ -19,7 +19,7 @@ func TestLogCallsKeepsMetadataValuesOut(t *testing.T) {
 		if err := p.sess.Call(testCtx(t), "/one", struct{}{}, nil, rpc.WithMeta("authorization", "Bearer hunter2")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the call's log line", func() bool { return p.srvLog.count("rpc: handled") == 1 })
+		waitFor(t, "the call's log line", func() bool { return p.srvLog.Count("rpc: handled") == 1 })
 		line := p.srvLog.String()
 		if !strings.Contains(line, "authorization") {
 			t.Errorf("LogMetaValues=%v: the line does not name the metadata key:\n%s", values, line)

@@ -111,5 +111,5 @@ func TestOnePortEveryFormat(t *testing.T) {
 	if _, err := io.ReadAll(nc); err != nil {
 		t.Fatalf("reading the refused connection: %v", err)
 	}
-	waitFor(t, "the log line", func() bool { return p.srvLog.count("speaks no served format") == 1 })
+	waitFor(t, "the log line", func() bool { return p.srvLog.Count("speaks no served format") == 1 })
 }

@@ -20,7 +20,7 @@ func TestIdleTimeout(t *testing.T) {
 	case <-testCtx(t).Done():
 		t.Fatal("the idle session was not closed")
 	}
-	if n := p.srvLog.count("idle timeout"); n != 1 {
+	if n := p.srvLog.Count("idle timeout"); n != 1 {
 		t.Errorf("%d log lines about the idle timeout, want 1\n%s", n, p.srvLog.String())
 	}
 }
@@ -44,7 +44,7 @@ func TestReadTimeout(t *testing.T) {
 	if _, err := c.Read(make([]byte, 1)); err == nil {
 		t.Fatal("the server sent data to a half-sent frame")
 	}
-	waitFor(t, "the read-timeout log line", func() bool { return p.srvLog.count("read timeout") == 1 })
+	waitFor(t, "the read-timeout log line", func() bool { return p.srvLog.Count("read timeout") == 1 })
 	// The proper client, silent meanwhile, is still served.
 	var sum int
 	if err := p.sess.Call(testCtx(t), "/math/add", []int{1, 2}, &sum); err != nil || sum != 3 {

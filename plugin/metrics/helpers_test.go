@@ -2,15 +2,11 @@ package metrics
 
 import (
 	"bufio"
-	"bytes"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
@@ -220,27 +216,9 @@ func checkValues(t testing.TB, mt *Metrics, want map[string]float64) {
 	}
 }
 
-// logBuffer is an slog destination that tests read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(io.Writer(b), &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
+// logBuffer is an slog destination that tests read; see
+// rpctest.LogBuffer.
+type logBuffer = rpctest.LogBuffer
 
 // cutSeries splits a series into its name and the labels between its
 // braces; ok is false when it has no labels.

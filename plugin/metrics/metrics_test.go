@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"testing"
 	"time"
@@ -225,14 +226,14 @@ func TestMethodCap(t *testing.T) {
 	const calls, workers = 10000, 8
 	var srvLog, cliLog logBuffer
 	srvM, cliM := newMetrics(t, Config{}), newMetrics(t, Config{})
-	srv, err := rpc.NewEndpoint(rpc.Config{ListenAddr: rpctest.Loopback(t), Logger: srvLog.logger()}, srvM)
+	srv, err := rpc.NewEndpoint(rpc.Config{ListenAddr: rpctest.Loopback(t), Logger: srvLog.Logger(slog.LevelWarn)}, srvM)
 	must(t, err)
 	t.Cleanup(func() { srv.Close() })
 	routes(t, srv)
 	l, err := srv.Listen(rpctest.Context(t))
 	must(t, err)
 	go srv.Serve(l)
-	cli := newClient(t, rpc.Config{Logger: cliLog.logger()}, cliM)
+	cli := newClient(t, rpc.Config{Logger: cliLog.Logger(slog.LevelWarn)}, cliM)
 	sess, err := cli.Dial(rpctest.Context(t), l.Addr().String())
 	must(t, err)
 
