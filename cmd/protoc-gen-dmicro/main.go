@@ -19,8 +19,10 @@ import (
 
 // options are the plugin's parameters (--dmicro_opt=a,b=c).
 type options struct {
-	openapi bool   // write an OpenAPI document of the services
-	apiFile string // its name; default "openapi.json"
+	openapi    bool   // write an OpenAPI document of the services
+	apiFile    string // its name; default "openapi.json"
+	apiTitle   string // its info.title; default: the services' proto packages
+	apiVersion string // its info.version; default "0.0.0"
 }
 
 func main() {
@@ -28,7 +30,14 @@ func main() {
 	var o options
 	flags.BoolVar(&o.openapi, "openapi", false, "write an OpenAPI 3.1 document of the services")
 	flags.StringVar(&o.apiFile, "openapi_file", "openapi.json", "the OpenAPI document's file name")
-	protogen.Options{ParamFunc: flags.Set}.Run(func(p *protogen.Plugin) error {
+	flags.StringVar(&o.apiTitle, "openapi_title", "", "the OpenAPI document's title")
+	flags.StringVar(&o.apiVersion, "openapi_version", "0.0.0", "the version of the API the OpenAPI document describes")
+	protogen.Options{ParamFunc: func(name, value string) error {
+		if value == "" && name == "openapi" { // --dmicro_opt=openapi
+			value = "true"
+		}
+		return flags.Set(name, value)
+	}}.Run(func(p *protogen.Plugin) error {
 		return generate(p, o)
 	})
 }
@@ -59,7 +68,7 @@ func generate(p *protogen.Plugin, o options) error {
 		}
 	}
 	if o.openapi {
-		return generateOpenAPI(p, files, o.apiFile)
+		return generateOpenAPI(p, files, o)
 	}
 	return nil
 }
