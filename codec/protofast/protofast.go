@@ -1,0 +1,196 @@
+package protofast
+
+import (
+	"cmp"
+	"errors"
+	"maps"
+	"math"
+	"slices"
+	"unicode/utf8"
+	"unsafe"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+)
+
+// RecursionLimit is how deeply messages may nest in decoded input, the
+// default of proto.UnmarshalOptions.
+const RecursionLimit = protowire.DefaultRecursionLimit
+
+// Sentinel errors of the generated code.
+var (
+	// ErrMalformed reports input that is not protobuf wire format:
+	// truncated data, an over-long varint, a length past the end, field
+	// number 0 or above the maximum, an end-group without its start, a
+	// reserved wire type.
+	ErrMalformed = errors.New("protofast: malformed protobuf input")
+	// ErrInvalidUTF8 reports a proto3 string field that is not valid
+	// UTF-8, in decoded input or in a message to encode.
+	ErrInvalidUTF8 = errors.New("protofast: string field contains invalid UTF-8")
+	// ErrDepth reports messages nested deeper than RecursionLimit.
+	ErrDepth = errors.New("protofast: exceeded maximum recursion depth")
+	// ErrTooLarge reports a message whose encoding would exceed 2 GiB.
+	ErrTooLarge = errors.New("protofast: message too large")
+	// ErrNil reports decoding into a nil message.
+	ErrNil = errors.New("protofast: decoding into a nil message")
+)
+
+// MaxSize is the largest encoding a message may have, as for proto.Marshal.
+const MaxSize = math.MaxInt32
+
+// ConsumeTag decodes the tag at the start of b. It returns n < 0 when b
+// does not start with a valid tag: a truncated or over-long varint, or a
+// field number out of range.
+func ConsumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		if b[0] < 8 {
+			return 0, 0, -1
+		}
+		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
+	}
+	v, n := protowire.ConsumeVarint(b)
+	if n < 0 || v>>3 < uint64(protowire.MinValidNumber) || v>>3 > uint64(protowire.MaxValidNumber) {
+		return 0, 0, -1
+	}
+	return protowire.Number(v >> 3), protowire.Type(v & 7), n
+}
+
+// ConsumeVarint decodes a varint at the start of b, returning n < 0 when it
+// is truncated or over-long.
+func ConsumeVarint(b []byte) (uint64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return uint64(b[0]), 1
+	}
+	return protowire.ConsumeVarint(b)
+}
+
+// ConsumeBytes decodes a length-prefixed value at the start of b. It
+// returns the value with its capacity capped at its length, and n < 0 when
+// the length is malformed or past the end of b.
+func ConsumeBytes(b []byte) ([]byte, int) {
+	l, n := ConsumeVarint(b)
+	if n < 0 || l > uint64(len(b)-n) {
+		return nil, -1
+	}
+	end := n + int(l)
+	return b[n:end:end], end
+}
+
+// String returns a string that aliases b, which the caller must never
+// modify afterwards.
+func String(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// ValidString reports whether s is valid UTF-8.
+func ValidString(s string) bool { return utf8.ValidString(s) }
+
+// Valid reports whether b is valid UTF-8.
+func Valid(b []byte) bool { return utf8.Valid(b) }
+
+// CountVarints returns how many varints b holds, for sizing a slice
+// before decoding a packed field.
+func CountVarints(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c < 0x80 {
+			n++
+		}
+	}
+	return n
+}
+
+// CountField returns how many length-delimited fields numbered num b
+// holds at its top level, counting up to the first malformed field. The
+// decoder sizes a slice of repeated messages with it.
+func CountField(b []byte, num protowire.Number) int {
+	count := 0
+	for len(b) > 0 {
+		n2, wt, n := ConsumeTag(b)
+		if n < 0 {
+			break
+		}
+		b = b[n:]
+		if n2 == num && wt == protowire.BytesType {
+			count++
+		}
+		n = protowire.ConsumeFieldValue(n2, wt, b)
+		if n < 0 {
+			break
+		}
+		b = b[n:]
+	}
+	return count
+}
+
+// SkipField returns the length of the value of a field of wire type wt at
+// the start of b, or n < 0 when it is malformed (an end-group without its
+// start included).
+func SkipField(num protowire.Number, wt protowire.Type, b []byte) int {
+	return protowire.ConsumeFieldValue(num, wt, b)
+}
+
+// AppendUnknown appends the field raw, whose tag (num, wt) takes tagLen
+// bytes, to the unknown fields u, rewriting the tag in its shortest form as
+// proto.Unmarshal does. The first field is not copied: u aliases raw, with
+// its capacity capped.
+func AppendUnknown(u, raw []byte, tagLen int, num protowire.Number, wt protowire.Type) []byte {
+	if len(u) == 0 && tagLen == protowire.SizeTag(num) {
+		return raw[:len(raw):len(raw)]
+	}
+	u = protowire.AppendTag(u, num, wt)
+	return append(u, raw[tagLen:]...)
+}
+
+// SortedKeys returns the keys of m in increasing order, the order
+// deterministic marshalling writes map entries in.
+func SortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// Size returns the encoded size of a message of a type without generated
+// methods, caching it as proto.Size does.
+func Size(m proto.Message) int {
+	return proto.Size(m)
+}
+
+// AppendMessage appends the length-prefixed encoding of m, a message of
+// a type without generated methods, whose size Size has just cached.
+func AppendMessage(b []byte, m proto.Message) ([]byte, error) {
+	o := proto.MarshalOptions{Deterministic: true, UseCachedSize: true}
+	b = protowire.AppendVarint(b, uint64(o.Size(m)))
+	return o.MarshalAppend(b, m)
+}
+
+// Unmarshal merges b into m, a message of a type without generated
+// methods, with depth levels of nesting left.
+func Unmarshal(b []byte, m proto.Message, depth int) error {
+	if depth <= 0 {
+		return ErrDepth
+	}
+	return proto.UnmarshalOptions{Merge: true, RecursionLimit: depth}.Unmarshal(b, m)
+}
+
+// FieldError is an error about one field of a message: a string that is
+// not valid UTF-8.
+type FieldError struct {
+	Field string // full name of the field, such as "pkg.Msg.name"
+	Err   error  // a sentinel of this package
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() + ": " + e.Field }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// InvalidUTF8 returns the error for the string field named field (its full
+// name) holding invalid UTF-8.
+func InvalidUTF8(field string) error { return &FieldError{Field: field, Err: ErrInvalidUTF8} }
+
+// CachedSize returns the size Size last cached in m, a message of a type
+// without generated methods.
+func CachedSize(m proto.Message) int {
+	return proto.MarshalOptions{UseCachedSize: true}.Size(m)
+}
