@@ -168,7 +168,7 @@ func (x *marshalGen) mapAppend(fd *protogen.Field, f string) {
 	if msg {
 		x.appendMessage(v.Message, "v")
 	} else {
-		g.P("b = ", x.appendValue(v, "v"))
+		g.P("b = ", x.appendValue(v, mapFloat(v, "v")))
 	}
 	g.P("}")
 }

@@ -250,7 +250,7 @@ func (x *marshalGen) mapDecode(fd *protogen.Field, f string) {
 		x.decodeMessage(v.Message, "val", "x2", "depth-1")
 		g.P("v = v[n2:]")
 	} else {
-		x.consume(v, "v", "val = %s", "2")
+		x.consume(v, "v", "val = "+mapFloat(v, "%s"), "2")
 	}
 	g.P("continue")
 	g.P("}")
@@ -297,4 +297,14 @@ func (x *marshalGen) mapValueType(fd *protogen.Field) string {
 		return "*" + qual(x, fd.Message.GoIdent)
 	}
 	return x.goType(fd)
+}
+
+// mapFloat returns v, a value of the map value field fd, as proto's maps
+// hold it: a float goes through float64, as in a protoreflect.Value, which
+// quiets a signalling NaN.
+func mapFloat(fd *protogen.Field, v string) string {
+	if fd.Desc.Kind() == protoreflect.FloatKind {
+		return "float32(float64(" + v + "))"
+	}
+	return v
 }

@@ -918,7 +918,7 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 		b = append(b, 0x08)
 		b = protowire.AppendVarint(b, protowire.EncodeZigZag(k))
 		b = append(b, 0x15)
-		b = protowire.AppendFixed32(b, math.Float32bits(v))
+		b = protowire.AppendFixed32(b, math.Float32bits(float32(float64(v))))
 	}
 	for _, k := range protofast.SortedKeys(m.MF32Bl) {
 		v := m.MF32Bl[k]
@@ -2122,7 +2122,7 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						if n2 < 0 {
 							return protofast.ErrMalformed
 						}
-						val = math.Float32frombits(x2)
+						val = float32(float64(math.Float32frombits(x2)))
 						v = v[n2:]
 						continue
 					}

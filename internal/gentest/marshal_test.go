@@ -15,7 +15,7 @@ import (
 // back.
 func TestMarshalMatchesProto(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for i := range 3000 {
+	for i := range 1500 {
 		m := randomAll(r, false)
 		want, err := deterministic.Marshal(m)
 		if err != nil {
