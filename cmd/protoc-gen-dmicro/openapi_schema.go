@@ -15,7 +15,7 @@ import (
 // marshal in this order, which keeps the document deterministic.
 type schema struct {
 	Ref                  string      `json:"$ref,omitempty"`
-	Type                 string      `json:"type,omitempty"`
+	Type                 any         `json:"type,omitempty"` // a name, or a list of names
 	Format               string      `json:"format,omitempty"`
 	Description          string      `json:"description,omitempty"`
 	Deprecated           bool        `json:"deprecated,omitempty"`
@@ -80,8 +80,9 @@ func schemaRef(name string) *schema { return &schema{Ref: "#/components/schemas/
 // the .proto field name (not protojson's lowerCamelCase); 64-bit integers
 // and enums are JSON numbers; bytes are base64 strings; zero values,
 // empty lists and maps and nil messages are left out; and a oneof is an
-// object named by the oneof's Go name holding one member by its Go name,
-// which encoding/json writes but cannot read back into the interface field.
+// object named by the oneof's Go name holding one member by its Go name
+// (null when none is set), which encoding/json writes but cannot read back
+// into the interface field.
 type schemaSet struct {
 	schemas map[string]*schema
 }
@@ -128,10 +129,10 @@ func (ss *schemaSet) message(m *protogen.Message) (*schema, error) {
 // under the oneof's Go name.
 func (ss *schemaSet) oneof(o *protogen.Oneof) (*schema, error) {
 	s := &schema{
-		Type:     "object",
+		Type:     []string{"object", "null"},
 		ReadOnly: true,
 		Description: describe(append(commentLines(o.Comments.Leading),
-			"", "One of the members, named by its Go field name. Replies carry it; a request that sends it fails with code 6 (encoding/json cannot decode a oneof).")),
+			"", "One of the members, named by its Go field name, or null when none is set. Replies carry it; a request that sends a member fails with code 6 (encoding/json cannot decode a oneof).")),
 	}
 	for _, f := range o.Fields {
 		fs, err := ss.field(f)
