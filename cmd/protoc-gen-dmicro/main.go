@@ -1,12 +1,3 @@
-// Command protoc-gen-dmicro is a protoc plugin that writes, beside
-// protoc-gen-go's output, a file <name>_dmicro.pb.go per .proto file with
-// fast marshalling methods for each message and typed dmicro clients and
-// servers for each service, and, with the openapi option, an OpenAPI 3.1
-// document of the services as the http wire format serves them.
-//
-//	protoc --go_out=. --dmicro_out=. --dmicro_opt=openapi x.proto
-//
-// See doc.go for the options and the generated API.
 package main
 
 import (
