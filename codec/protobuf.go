@@ -1,16 +1,31 @@
 package codec
 
-import "google.golang.org/protobuf/proto"
+import (
+	"errors"
+
+	"github.com/dmicro-go/dmicro/codec/protofast"
+	"google.golang.org/protobuf/proto"
+)
 
 // Protobuf is the codec for protocol buffer bodies: id 'p', name "protobuf".
 //
 // Values must implement [proto.Message]; anything else gives an error
-// wrapping [ErrUnsupportedType]. Marshal uses the default
-// [proto.MarshalOptions] and appends to dst without allocating when dst has
-// room. Protobuf has no state and is safe for concurrent use.
+// wrapping [ErrUnsupportedType]. Messages with the methods protoc-gen-dmicro
+// generates (DmicroMarshalAppend, DmicroUnmarshal) are encoded and decoded
+// with them, without reflection; others with [proto.MarshalOptions] and
+// [proto.Unmarshal]. Both ways accept and produce the same bytes (generated
+// marshalling is deterministic: map entries sorted by key). Marshal appends
+// to dst without allocating when dst has room. Protobuf has no state and is
+// safe for concurrent use.
 type Protobuf struct{}
 
 var _ Codec = Protobuf{}
+
+// fastMessage is a message with protoc-gen-dmicro's generated methods.
+type fastMessage interface {
+	DmicroMarshalAppend(b []byte) ([]byte, error)
+	DmicroUnmarshal(b []byte) error
+}
 
 // ID returns 'p'.
 func (Protobuf) ID() byte { return 'p' }
@@ -23,11 +38,16 @@ func (Protobuf) Name() string { return "protobuf" }
 // such as one with invalid UTF-8 in a string field, gives an error wrapping
 // [ErrUnsupportedType].
 func (c Protobuf) Marshal(dst []byte, v any) ([]byte, error) {
-	m, ok := v.(proto.Message)
-	if !ok {
+	var out []byte
+	var err error
+	switch m := v.(type) {
+	case fastMessage:
+		out, err = m.DmicroMarshalAppend(dst)
+	case proto.Message:
+		out, err = proto.MarshalOptions{}.MarshalAppend(dst, m)
+	default:
 		return dst, unsupported(c, v)
 	}
-	out, err := proto.MarshalOptions{}.MarshalAppend(dst, m)
 	if err != nil {
 		return dst, encodeError(c, v, err)
 	}
@@ -35,9 +55,21 @@ func (c Protobuf) Marshal(dst []byte, v any) ([]byte, error) {
 }
 
 // Unmarshal resets v, a non-nil [proto.Message] pointer, and decodes data
-// into it. Malformed input gives an error wrapping [ErrDecode]. Bytes
-// fields are copied, so nothing in v refers to data afterwards.
+// into it. Malformed input gives an error wrapping [ErrDecode]. Nothing in
+// v refers to data afterwards: proto.Unmarshal copies bytes fields, and the
+// generated DmicroUnmarshal copies data once and lets v's strings and bytes
+// refer to that copy.
 func (c Protobuf) Unmarshal(data []byte, v any) error {
+	if m, ok := v.(fastMessage); ok {
+		err := m.DmicroUnmarshal(data)
+		switch {
+		case errors.Is(err, protofast.ErrNil):
+			return unsupported(c, v)
+		case err != nil:
+			return decodeError(c, err)
+		}
+		return nil
+	}
 	m, ok := v.(proto.Message)
 	if !ok || !m.ProtoReflect().IsValid() {
 		return unsupported(c, v)

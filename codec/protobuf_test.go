@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/dmicro-go/dmicro/internal/benchpb"
+	"github.com/dmicro-go/dmicro/internal/gentest"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -88,5 +90,83 @@ func TestProtobufErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkErr(t, tt.run(), tt.want)
 		})
+	}
+}
+
+// TestProtobufGenerated checks the codec on messages with generated
+// methods: the same bytes as proto's deterministic marshalling, decoding
+// equal to proto.Unmarshal's, and the same errors.
+func TestProtobufGenerated(t *testing.T) {
+	sample := benchpb.Sample()
+	want, err := proto.MarshalOptions{Deterministic: true}.Marshal(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := marshalBody(t, Protobuf{}, sample); !bytes.Equal(got, want) {
+		t.Fatalf("generated marshal %x, proto %x", got, want)
+	}
+	if got := roundTrip(t, Protobuf{}, sample).(proto.Message); !proto.Equal(got, sample) {
+		t.Fatalf("round trip gives %v", got)
+	}
+	all := &gentest.All{
+		Scalars: &gentest.Scalars{Str: "é", Bs: []byte{0}, Color: gentest.Color_COLOR_BLUE},
+		MStrStr: map[string]string{"b": "2", "a": "1"}, Choice: &gentest.All_ChMsg{ChMsg: &gentest.Scalars{I32: -1}},
+		RNested: []*gentest.All_Nested{{Name: "x"}, {Counts: map[string]int32{"n": 1}}},
+	}
+	if got := roundTrip(t, Protobuf{}, all).(proto.Message); !proto.Equal(got, all) {
+		t.Fatalf("round trip gives %v", got)
+	}
+	var bm benchpb.BenchmarkMessage
+	tests := []struct {
+		name string
+		run  func() error
+		want error
+	}{
+		{"marshal invalid utf-8", func() error {
+			_, err := Protobuf{}.Marshal(nil, &benchpb.BenchmarkMessage{Title: "\xff"})
+			return err
+		}, ErrUnsupportedType},
+		{"marshal nil", func() error { _, err := Protobuf{}.Marshal(nil, (*benchpb.BenchmarkMessage)(nil)); return err }, nil},
+		{"unmarshal into nil message", func() error { return Protobuf{}.Unmarshal(nil, (*benchpb.BenchmarkMessage)(nil)) }, ErrUnsupportedType},
+		{"truncated", func() error { return Protobuf{}.Unmarshal([]byte{0x12, 0x05, 'a'}, &bm) }, ErrDecode},
+		{"bad tag", func() error { return Protobuf{}.Unmarshal([]byte{0xff, 0xff, 0xff}, &bm) }, ErrDecode},
+		{"invalid utf-8", func() error { return Protobuf{}.Unmarshal([]byte{0x12, 0x01, 0xff}, &bm) }, ErrDecode},
+		{"empty", func() error { return Protobuf{}.Unmarshal(nil, &bm) }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkErr(t, tt.run(), tt.want)
+		})
+	}
+}
+
+// TestProtobufGeneratedAllocs counts the allocations of decoding the
+// benchmark message: one copy of the input, the nested address and the
+// tags slice.
+func TestProtobufGeneratedAllocs(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("coverage instrumentation allocates")
+	}
+	body, err := Protobuf{}.Marshal(nil, benchpb.Sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m benchpb.BenchmarkMessage
+	n := testing.AllocsPerRun(100, func() {
+		if err := (Protobuf{}).Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 3 {
+		t.Errorf("Unmarshal allocates %v times, want at most 3", n)
+	}
+	buf := make([]byte, 0, 1024)
+	n = testing.AllocsPerRun(100, func() {
+		if _, err := (Protobuf{}).Marshal(buf, &m); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 0 {
+		t.Errorf("Marshal into a large enough buffer allocates %v times", n)
 	}
 }

@@ -145,7 +145,7 @@ func (x *marshalGen) fieldDecode(fd *protogen.Field) {
 		case d.IsList() && x.isLocal(fd.Message):
 			slab := fmt.Sprint("slab", d.Number())
 			g.P("if len(", slab, ") == 0 {")
-			g.P(slab, " = make([]", fd.Message.GoIdent, ", ", x.pf("CountField"), "(raw, ", d.Number(), "))")
+			g.P(slab, " = make([]", fd.Message.GoIdent, ", ", x.pf("CountField"), "(raw, ", d.Number(), ", ", x.wireTypeName(protowire.BytesType), "))")
 			g.P("if ", f, " == nil { ", f, " = make([]*", fd.Message.GoIdent, ", 0, len(", slab, ")) }")
 			g.P("}")
 			g.P("e := &", slab, "[0]")
@@ -178,6 +178,9 @@ func (x *marshalGen) fieldDecode(fd *protogen.Field) {
 			x.packedDecode(fd, f)
 		}
 		g.P("if wt == ", wt, " {")
+		g.P("if len(", f, ") == cap(", f, ") {")
+		g.P(f, " = ", x.id(slicesPkg, "Grow"), "(", f, ", ", x.pf("CountField"), "(raw, ", d.Number(), ", ", wt, "))")
+		g.P("}")
 		x.consume(fd, "b", f+" = append("+f+", %s)", "")
 		g.P("continue")
 		g.P("}")

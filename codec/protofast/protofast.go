@@ -103,21 +103,21 @@ func CountVarints(b []byte) int {
 	return n
 }
 
-// CountField returns how many length-delimited fields numbered num b
+// CountField returns how many fields numbered num with wire type wt b
 // holds at its top level, counting up to the first malformed field. The
-// decoder sizes a slice of repeated messages with it.
-func CountField(b []byte, num protowire.Number) int {
+// decoder sizes the slice of a repeated field with it.
+func CountField(b []byte, num protowire.Number, wt protowire.Type) int {
 	count := 0
 	for len(b) > 0 {
-		n2, wt, n := ConsumeTag(b)
+		n2, wt2, n := ConsumeTag(b)
 		if n < 0 {
 			break
 		}
 		b = b[n:]
-		if n2 == num && wt == protowire.BytesType {
+		if n2 == num && wt2 == wt {
 			count++
 		}
-		n = protowire.ConsumeFieldValue(n2, wt, b)
+		n = protowire.ConsumeFieldValue(n2, wt2, b)
 		if n < 0 {
 			break
 		}

@@ -122,6 +122,9 @@ func (m *AddRequest) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.Operands) == cap(m.Operands) {
+					m.Operands = slices.Grow(m.Operands, protofast.CountField(raw, 1, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -906,6 +909,9 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 11:
 			if wt == protowire.BytesType {
+				if len(m.Tags) == cap(m.Tags) {
+					m.Tags = slices.Grow(m.Tags, protofast.CountField(raw, 11, protowire.BytesType))
+				}
 				x, n := protofast.ConsumeBytes(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1041,7 +1047,7 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 					return protofast.ErrMalformed
 				}
 				if len(slab15) == 0 {
-					slab15 = make([]EchoRequest_Point, protofast.CountField(raw, 15))
+					slab15 = make([]EchoRequest_Point, protofast.CountField(raw, 15, protowire.BytesType))
 					if m.Path == nil {
 						m.Path = make([]*EchoRequest_Point, 0, len(slab15))
 					}

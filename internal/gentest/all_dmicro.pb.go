@@ -1230,6 +1230,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RI32) == cap(m.RI32) {
+					m.RI32 = slices.Grow(m.RI32, protofast.CountField(raw, 10, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1257,6 +1260,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RI64) == cap(m.RI64) {
+					m.RI64 = slices.Grow(m.RI64, protofast.CountField(raw, 11, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1284,6 +1290,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RU32) == cap(m.RU32) {
+					m.RU32 = slices.Grow(m.RU32, protofast.CountField(raw, 12, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1311,6 +1320,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RU64) == cap(m.RU64) {
+					m.RU64 = slices.Grow(m.RU64, protofast.CountField(raw, 13, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1338,6 +1350,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RS32) == cap(m.RS32) {
+					m.RS32 = slices.Grow(m.RS32, protofast.CountField(raw, 14, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1365,6 +1380,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RS64) == cap(m.RS64) {
+					m.RS64 = slices.Grow(m.RS64, protofast.CountField(raw, 15, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1392,6 +1410,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed32Type {
+				if len(m.RF32) == cap(m.RF32) {
+					m.RF32 = slices.Grow(m.RF32, protofast.CountField(raw, 16, protowire.Fixed32Type))
+				}
 				x, n := protowire.ConsumeFixed32(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1419,6 +1440,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed64Type {
+				if len(m.RF64) == cap(m.RF64) {
+					m.RF64 = slices.Grow(m.RF64, protofast.CountField(raw, 17, protowire.Fixed64Type))
+				}
 				x, n := protowire.ConsumeFixed64(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1446,6 +1470,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed32Type {
+				if len(m.RSf32) == cap(m.RSf32) {
+					m.RSf32 = slices.Grow(m.RSf32, protofast.CountField(raw, 18, protowire.Fixed32Type))
+				}
 				x, n := protowire.ConsumeFixed32(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1473,6 +1500,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed64Type {
+				if len(m.RSf64) == cap(m.RSf64) {
+					m.RSf64 = slices.Grow(m.RSf64, protofast.CountField(raw, 19, protowire.Fixed64Type))
+				}
 				x, n := protowire.ConsumeFixed64(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1500,6 +1530,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed32Type {
+				if len(m.RFl) == cap(m.RFl) {
+					m.RFl = slices.Grow(m.RFl, protofast.CountField(raw, 20, protowire.Fixed32Type))
+				}
 				x, n := protowire.ConsumeFixed32(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1527,6 +1560,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed64Type {
+				if len(m.RDb) == cap(m.RDb) {
+					m.RDb = slices.Grow(m.RDb, protofast.CountField(raw, 21, protowire.Fixed64Type))
+				}
 				x, n := protowire.ConsumeFixed64(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1554,6 +1590,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RBl) == cap(m.RBl) {
+					m.RBl = slices.Grow(m.RBl, protofast.CountField(raw, 22, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1581,6 +1620,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.RColor) == cap(m.RColor) {
+					m.RColor = slices.Grow(m.RColor, protofast.CountField(raw, 23, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1608,6 +1650,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.UI32) == cap(m.UI32) {
+					m.UI32 = slices.Grow(m.UI32, protofast.CountField(raw, 24, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1635,6 +1680,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.US64) == cap(m.US64) {
+					m.US64 = slices.Grow(m.US64, protofast.CountField(raw, 25, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1662,6 +1710,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed32Type {
+				if len(m.UF32) == cap(m.UF32) {
+					m.UF32 = slices.Grow(m.UF32, protofast.CountField(raw, 26, protowire.Fixed32Type))
+				}
 				x, n := protowire.ConsumeFixed32(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1689,6 +1740,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.Fixed64Type {
+				if len(m.UDb) == cap(m.UDb) {
+					m.UDb = slices.Grow(m.UDb, protofast.CountField(raw, 27, protowire.Fixed64Type))
+				}
 				x, n := protowire.ConsumeFixed64(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1716,6 +1770,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.UBl) == cap(m.UBl) {
+					m.UBl = slices.Grow(m.UBl, protofast.CountField(raw, 28, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1743,6 +1800,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				continue
 			}
 			if wt == protowire.VarintType {
+				if len(m.UColor) == cap(m.UColor) {
+					m.UColor = slices.Grow(m.UColor, protofast.CountField(raw, 29, protowire.VarintType))
+				}
 				x, n := protofast.ConsumeVarint(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1753,6 +1813,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 30:
 			if wt == protowire.BytesType {
+				if len(m.RStr) == cap(m.RStr) {
+					m.RStr = slices.Grow(m.RStr, protofast.CountField(raw, 30, protowire.BytesType))
+				}
 				x, n := protofast.ConsumeBytes(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1766,6 +1829,9 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 31:
 			if wt == protowire.BytesType {
+				if len(m.RBs) == cap(m.RBs) {
+					m.RBs = slices.Grow(m.RBs, protofast.CountField(raw, 31, protowire.BytesType))
+				}
 				x, n := protofast.ConsumeBytes(b)
 				if n < 0 {
 					return protofast.ErrMalformed
@@ -1781,7 +1847,7 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					return protofast.ErrMalformed
 				}
 				if len(slab32) == 0 {
-					slab32 = make([]Scalars, protofast.CountField(raw, 32))
+					slab32 = make([]Scalars, protofast.CountField(raw, 32, protowire.BytesType))
 					if m.RMsg == nil {
 						m.RMsg = make([]*Scalars, 0, len(slab32))
 					}
@@ -2531,7 +2597,7 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					return protofast.ErrMalformed
 				}
 				if len(slab53) == 0 {
-					slab53 = make([]All_Nested, protofast.CountField(raw, 53))
+					slab53 = make([]All_Nested, protofast.CountField(raw, 53, protowire.BytesType))
 					if m.RNested == nil {
 						m.RNested = make([]*All_Nested, 0, len(slab53))
 					}
@@ -2784,7 +2850,7 @@ func (m *All_Nested) dmicroDecode(b []byte, depth int) error {
 					return protofast.ErrMalformed
 				}
 				if len(slab2) == 0 {
-					slab2 = make([]All_Nested, protofast.CountField(raw, 2))
+					slab2 = make([]All_Nested, protofast.CountField(raw, 2, protowire.BytesType))
 					if m.Children == nil {
 						m.Children = make([]*All_Nested, 0, len(slab2))
 					}
