@@ -4,63 +4,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/internal/ptytest"
 )
-
-func shellIoctl(fd uintptr, req uintptr, arg unsafe.Pointer) error {
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, req, uintptr(arg)); errno != 0 {
-		return errno
-	}
-	return nil
-}
-
-// shellOpenPTY opens a pseudo-terminal pair, closed when the test ends.
-// The master is non-blocking, so that its reads end when it is closed.
-func shellOpenPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	mfd, err := syscall.Open("/dev/ptmx", syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skipf("cannot open /dev/ptmx: %v", err)
-	}
-	var unlock int32
-	var n uint32
-	if err := shellIoctl(uintptr(mfd), syscall.TIOCSPTLCK, unsafe.Pointer(&unlock)); err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("unlockpt: %v", err)
-	}
-	if err := shellIoctl(uintptr(mfd), syscall.TIOCGPTN, unsafe.Pointer(&n)); err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("ptsname: %v", err)
-	}
-	name := "/dev/pts/" + strconv.FormatUint(uint64(n), 10)
-	sfd, err := syscall.Open(name, syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("open %s: %v", name, err)
-	}
-	syscall.SetNonblock(mfd, true)
-	master, slave = os.NewFile(uintptr(mfd), "/dev/ptmx"), os.NewFile(uintptr(sfd), name)
-	t.Cleanup(func() {
-		slave.Close()
-		master.Close()
-	})
-	return master, slave
-}
-
-func shellTermios(t *testing.T, f *os.File) syscall.Termios {
-	t.Helper()
-	var tio syscall.Termios
-	if err := shellIoctl(f.Fd(), syscall.TCGETS, unsafe.Pointer(&tio)); err != nil {
-		t.Fatal(err)
-	}
-	return tio
-}
 
 // ptyShell is ctl's interactive shell run on a pseudo-terminal, its
 // controlling terminal, as a user runs it.
@@ -76,7 +26,7 @@ type ptyShell struct {
 
 func startPTYShell(t *testing.T, b *testbed, home string) *ptyShell {
 	t.Helper()
-	master, slave := shellOpenPTY(t)
+	master, slave := ptytest.Open(t)
 	s := &ptyShell{t: t, master: master, slave: slave, shown: newShellOutput(), exited: make(chan *os.ProcessState, 1)}
 	cmd := shellCmd(t, b)
 	cmd.Env = append(cmd.Env, "HOME="+home)
@@ -151,13 +101,13 @@ func TestShellOnPTY(t *testing.T) {
 	shellStart(t, b)
 	home := t.TempDir()
 	s := startPTYShell(t, b, home)
-	cooked := shellTermios(t, s.slave)
+	cooked := ptytest.Termios(t, s.slave)
 	for _, text := range []string{"lifecycle-test: pid ", ", mode single\r\n", "Version:", "Go version:   go",
 		"Git commit:", "Build time:", "Authors:      dmicro\r\n", "Install path: ", "Type help for the commands"} {
 		s.expect(text)
 	}
 	s.expect(shellPrompt)
-	if raw := shellTermios(t, s.slave); raw.Lflag&(syscall.ICANON|syscall.ECHO|syscall.ISIG) != 0 {
+	if raw := ptytest.Termios(t, s.slave); raw.Lflag&(syscall.ICANON|syscall.ECHO|syscall.ISIG) != 0 {
 		t.Errorf("at the prompt the terminal has lflag %#o; want raw mode", raw.Lflag)
 	}
 
@@ -184,7 +134,7 @@ func TestShellOnPTY(t *testing.T) {
 
 	s.typeKeys("log\r")
 	s.expect("Ctrl-C ends it\r\n")
-	if now := shellTermios(t, s.slave); now != cooked {
+	if now := ptytest.Termios(t, s.slave); now != cooked {
 		t.Errorf("during log the terminal is not in its own mode: lflag %#o, want %#o", now.Lflag, cooked.Lflag)
 	}
 	if out, code := b.run("ctl", "debug", "on"); code != 0 {
@@ -201,7 +151,7 @@ func TestShellOnPTY(t *testing.T) {
 	if st := s.wait(); st.ExitCode() != 2 {
 		t.Errorf("ctl ended with %v after bogus and exit; want exit status 2", st)
 	}
-	if now := shellTermios(t, s.slave); now != cooked {
+	if now := ptytest.Termios(t, s.slave); now != cooked {
 		t.Errorf("after ctl the terminal has lflag %#o iflag %#o; want %#o %#o", now.Lflag, now.Iflag, cooked.Lflag, cooked.Iflag)
 	}
 	history, err := os.ReadFile(filepath.Join(home, ".lifecycle-test_history"))
@@ -218,7 +168,7 @@ func TestShellOnPTYKilled(t *testing.T) {
 	b := newTestbed(t)
 	shellStart(t, b)
 	s := startPTYShell(t, b, t.TempDir())
-	cooked := shellTermios(t, s.slave)
+	cooked := ptytest.Termios(t, s.slave)
 	s.expect(shellPrompt)
 	s.typeKeys("stat")
 	s.expect("stat")
@@ -227,7 +177,7 @@ func TestShellOnPTYKilled(t *testing.T) {
 	if ws, ok := st.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
 		t.Errorf("ctl ended with %v; want death by SIGTERM", st)
 	}
-	if now := shellTermios(t, s.slave); now != cooked {
+	if now := ptytest.Termios(t, s.slave); now != cooked {
 		t.Errorf("after SIGTERM the terminal has lflag %#o; want %#o", now.Lflag, cooked.Lflag)
 	}
 }

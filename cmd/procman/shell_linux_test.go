@@ -3,63 +3,13 @@ package main
 import (
 	"io"
 	"os"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/internal/ptytest"
 )
-
-func ioctl(fd uintptr, req uintptr, arg unsafe.Pointer) error {
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, req, uintptr(arg)); errno != 0 {
-		return errno
-	}
-	return nil
-}
-
-// openPTY opens a pseudo-terminal pair, closed when the test ends. The
-// master is non-blocking, so that its reads end when the slave closes.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	mfd, err := syscall.Open("/dev/ptmx", syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skipf("cannot open /dev/ptmx: %v", err)
-	}
-	var unlock int32
-	var n uint32
-	if err := ioctl(uintptr(mfd), syscall.TIOCSPTLCK, unsafe.Pointer(&unlock)); err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("unlockpt: %v", err)
-	}
-	if err := ioctl(uintptr(mfd), syscall.TIOCGPTN, unsafe.Pointer(&n)); err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("ptsname: %v", err)
-	}
-	name := "/dev/pts/" + strconv.FormatUint(uint64(n), 10)
-	sfd, err := syscall.Open(name, syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("open %s: %v", name, err)
-	}
-	syscall.SetNonblock(mfd, true)
-	master, slave = os.NewFile(uintptr(mfd), "/dev/ptmx"), os.NewFile(uintptr(sfd), name)
-	t.Cleanup(func() {
-		slave.Close()
-		master.Close()
-	})
-	return master, slave
-}
-
-func termios(t *testing.T, f *os.File) syscall.Termios {
-	t.Helper()
-	var tio syscall.Termios
-	if err := ioctl(f.Fd(), syscall.TCGETS, unsafe.Pointer(&tio)); err != nil {
-		t.Fatal(err)
-	}
-	return tio
-}
 
 // ttyShell is procman ctl's shell run as a program on a pseudo-terminal,
 // its controlling terminal, as a user runs it.
@@ -75,7 +25,7 @@ type ttyShell struct {
 
 func startTTYShell(t *testing.T, d *testDaemon) *ttyShell {
 	t.Helper()
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	s := &ttyShell{t: t, master: master, slave: slave, shown: newOutput(), exited: make(chan *os.ProcessState, 1)}
 	cmd := helperCommand("ctl", "-c", d.conf)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
@@ -133,9 +83,9 @@ func TestShellOnPTY(t *testing.T) {
 	leakcheck.Check(t)
 	d := shellDaemon(t)
 	s := startTTYShell(t, d)
-	cooked := termios(t, s.slave)
+	cooked := ptytest.Termios(t, s.slave)
 	s.expect(prompt)
-	if raw := termios(t, s.slave); raw.Lflag&(syscall.ICANON|syscall.ECHO|syscall.ISIG) != 0 {
+	if raw := ptytest.Termios(t, s.slave); raw.Lflag&(syscall.ICANON|syscall.ECHO|syscall.ISIG) != 0 {
 		t.Errorf("at the prompt the terminal has lflag %#o; want raw mode", raw.Lflag)
 	}
 	s.master.WriteString("stat\tsle\t\r")
@@ -143,7 +93,7 @@ func TestShellOnPTY(t *testing.T) {
 	s.expect(prompt)
 	s.master.WriteString("tail -f hup\r")
 	s.expect("==> Press Ctrl-C to exit <==\r\nready\r\n")
-	if now := termios(t, s.slave); now != cooked {
+	if now := ptytest.Termios(t, s.slave); now != cooked {
 		t.Errorf("during tail -f the terminal is not in its own mode: lflag %#o, want %#o", now.Lflag, cooked.Lflag)
 	}
 	s.master.WriteString("\x03") // the terminal sends SIGINT
@@ -155,7 +105,7 @@ func TestShellOnPTY(t *testing.T) {
 	if st := s.wait(); !st.Success() {
 		t.Errorf("procman ctl ended with %v after Ctrl-D", st)
 	}
-	if now := termios(t, s.slave); now != cooked {
+	if now := ptytest.Termios(t, s.slave); now != cooked {
 		t.Errorf("after procman ctl the terminal has lflag %#o iflag %#o; want %#o %#o", now.Lflag, now.Iflag, cooked.Lflag, cooked.Iflag)
 	}
 }
@@ -168,7 +118,7 @@ func TestShellOnPTYKilled(t *testing.T) {
 	d := shellDaemon(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
 		s := startTTYShell(t, d)
-		cooked := termios(t, s.slave)
+		cooked := ptytest.Termios(t, s.slave)
 		s.expect(prompt)
 		s.master.WriteString("stat")
 		s.expect("stat")
@@ -177,7 +127,7 @@ func TestShellOnPTYKilled(t *testing.T) {
 		if ws, ok := st.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != sig {
 			t.Errorf("procman ctl ended with %v; want death by %v", st, sig)
 		}
-		if now := termios(t, s.slave); now != cooked {
+		if now := ptytest.Termios(t, s.slave); now != cooked {
 			t.Errorf("after %v the terminal has lflag %#o; want %#o", sig, now.Lflag, cooked.Lflag)
 		}
 	}
