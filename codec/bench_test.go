@@ -6,6 +6,7 @@ import (
 
 	"github.com/dmicro-go/dmicro/codec"
 	"github.com/dmicro-go/dmicro/internal/benchpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // order is a plain Go value of about the benchmark message's size, for the
@@ -74,6 +75,49 @@ func BenchmarkCodec(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
 				if err := c.c.Unmarshal(data, c.fresh()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkProtobufGenerated compares, on the benchmark message, the
+// methods protoc-gen-dmicro generates (which codec.Protobuf uses) with
+// google.golang.org/protobuf's reflection-driven marshalling of the same
+// message.
+func BenchmarkProtobufGenerated(b *testing.B) {
+	msg := benchpb.Sample()
+	data, err := proto.Marshal(msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 2*len(data))
+	cases := []struct {
+		name      string
+		marshal   func() error
+		unmarshal func(m *benchpb.BenchmarkMessage) error
+	}{
+		{"generated", func() error { _, err := msg.DmicroMarshalAppend(buf[:0]); return err },
+			func(m *benchpb.BenchmarkMessage) error { return m.DmicroUnmarshal(data) }},
+		{"proto", func() error { _, err := (proto.MarshalOptions{}).MarshalAppend(buf[:0], msg); return err },
+			func(m *benchpb.BenchmarkMessage) error { return proto.Unmarshal(data, m) }},
+	}
+	for _, c := range cases {
+		b.Run(c.name+"/marshal", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if err := c.marshal(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/unmarshal", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if err := c.unmarshal(new(benchpb.BenchmarkMessage)); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -42,12 +42,14 @@ const MaxSize = math.MaxInt32
 // does not start with a valid tag: a truncated or over-long varint, or a
 // field number out of range.
 func ConsumeTag(b []byte) (protowire.Number, protowire.Type, int) {
-	if len(b) > 0 && b[0] < 0x80 {
-		if b[0] < 8 {
-			return 0, 0, -1
-		}
+	if len(b) > 0 && b[0] >= 8 && b[0] < 0x80 {
 		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
 	}
+	return consumeTag(b)
+}
+
+// consumeTag is ConsumeTag for tags longer than a byte, and errors.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 	v, n := protowire.ConsumeVarint(b)
 	if n < 0 || v>>3 < uint64(protowire.MinValidNumber) || v>>3 > uint64(protowire.MaxValidNumber) {
 		return 0, 0, -1
