@@ -144,8 +144,8 @@ func TestProtobufGenerated(t *testing.T) {
 // benchmark message: one copy of the input, the nested address and the
 // tags slice.
 func TestProtobufGeneratedAllocs(t *testing.T) {
-	if testing.CoverMode() != "" {
-		t.Skip("coverage instrumentation allocates")
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("coverage and race instrumentation allocate")
 	}
 	body, err := Protobuf{}.Marshal(nil, benchpb.Sample())
 	if err != nil {

@@ -63,8 +63,6 @@ func checkMessage(path string, m *protogen.Message) error {
 		switch {
 		case d.Kind() == protoreflect.GroupKind:
 			return fmt.Errorf("%s: message %s: field %s: groups are %w", path, name, d.Name(), errUnsupported)
-		case d.IsWeak():
-			return fmt.Errorf("%s: message %s: field %s: weak fields are %w", path, name, d.Name(), errUnsupported)
 		case d.Cardinality() == protoreflect.Required:
 			return fmt.Errorf("%s: message %s: field %s: required fields are %w", path, name, d.Name(), errUnsupported)
 		}
