@@ -41,7 +41,9 @@ func (x *marshalGen) marshal(m *protogen.Message) {
 		g.P("switch x := m.", o.GoName, ".(type) {")
 		for _, fd := range o.Fields {
 			g.P("case *", fd.GoIdent, ":")
+			g.P("if x != nil {")
 			x.oneAppend(fd, "x."+fd.GoName)
+			g.P("}")
 		}
 		g.P("}")
 	}

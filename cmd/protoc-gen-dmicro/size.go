@@ -134,7 +134,9 @@ func (x *marshalGen) oneofSize(o *protogen.Oneof) {
 	g.P("switch x := m.", o.GoName, ".(type) {")
 	for _, fd := range o.Fields {
 		g.P("case *", fd.GoIdent, ":")
+		g.P("if x != nil { // proto skips a nil member")
 		g.P(x.oneSize(fd, "x."+fd.GoName))
+		g.P("}")
 	}
 	g.P("}")
 }

@@ -625,9 +625,13 @@ func (m *EchoRequest) DmicroSize() int {
 	}
 	switch x := m.Choice.(type) {
 	case *EchoRequest_Number:
-		n += 2 + protowire.SizeVarint(uint64(x.Number))
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeVarint(uint64(x.Number))
+		}
 	case *EchoRequest_Word:
-		n += 2 + protowire.SizeBytes(len(x.Word))
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeBytes(len(x.Word))
+		}
 	}
 	n += len(m.unknownFields)
 	if n <= protofast.MaxSize {
@@ -763,14 +767,18 @@ func (m *EchoRequest) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	switch x := m.Choice.(type) {
 	case *EchoRequest_Number:
-		b = append(b, 0x90, 0x01)
-		b = protowire.AppendVarint(b, uint64(x.Number))
-	case *EchoRequest_Word:
-		if !protofast.ValidString(x.Word) {
-			return b, protofast.InvalidUTF8("dmicro.genmath.EchoRequest.word")
+		if x != nil {
+			b = append(b, 0x90, 0x01)
+			b = protowire.AppendVarint(b, uint64(x.Number))
 		}
-		b = append(b, 0x9a, 0x01)
-		b = protowire.AppendString(b, x.Word)
+	case *EchoRequest_Word:
+		if x != nil {
+			if !protofast.ValidString(x.Word) {
+				return b, protofast.InvalidUTF8("dmicro.genmath.EchoRequest.word")
+			}
+			b = append(b, 0x9a, 0x01)
+			b = protowire.AppendString(b, x.Word)
+		}
 	}
 	return append(b, m.unknownFields...), nil
 }

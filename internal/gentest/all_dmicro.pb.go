@@ -558,17 +558,29 @@ func (m *All) DmicroSize() int {
 	}
 	switch x := m.Choice.(type) {
 	case *All_ChI32:
-		n += 2 + protowire.SizeVarint(uint64(x.ChI32))
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeVarint(uint64(x.ChI32))
+		}
 	case *All_ChStr:
-		n += 2 + protowire.SizeBytes(len(x.ChStr))
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeBytes(len(x.ChStr))
+		}
 	case *All_ChBs:
-		n += 2 + protowire.SizeBytes(len(x.ChBs))
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeBytes(len(x.ChBs))
+		}
 	case *All_ChMsg:
-		n += 2 + protowire.SizeBytes(x.ChMsg.DmicroSize())
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeBytes(x.ChMsg.DmicroSize())
+		}
 	case *All_ChDb:
-		n += 2 + 8
+		if x != nil { // proto skips a nil member
+			n += 2 + 8
+		}
 	case *All_ChColor:
-		n += 2 + protowire.SizeVarint(uint64(x.ChColor))
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeVarint(uint64(x.ChColor))
+		}
 	}
 	if m.Nested != nil {
 		n += 2 + protowire.SizeBytes(m.Nested.DmicroSize())
@@ -584,9 +596,13 @@ func (m *All) DmicroSize() int {
 	}
 	switch x := m.Split.(type) {
 	case *All_SpA:
-		n += 2 + protowire.SizeBytes(len(x.SpA))
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeBytes(len(x.SpA))
+		}
 	case *All_SpB:
-		n += 2 + protowire.SizeBytes(x.SpB.DmicroSize())
+		if x != nil { // proto skips a nil member
+			n += 2 + protowire.SizeBytes(x.SpB.DmicroSize())
+		}
 	}
 	if m.AfterSplit != 0 {
 		n += 2 + protowire.SizeVarint(uint64(m.AfterSplit))
@@ -1035,42 +1051,58 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	switch x := m.Choice.(type) {
 	case *All_ChI32:
-		b = append(b, 0xf0, 0x02)
-		b = protowire.AppendVarint(b, uint64(x.ChI32))
-	case *All_ChStr:
-		if !protofast.ValidString(x.ChStr) {
-			return b, protofast.InvalidUTF8("dmicro.gentest.All.ch_str")
+		if x != nil {
+			b = append(b, 0xf0, 0x02)
+			b = protowire.AppendVarint(b, uint64(x.ChI32))
 		}
-		b = append(b, 0xfa, 0x02)
-		b = protowire.AppendString(b, x.ChStr)
+	case *All_ChStr:
+		if x != nil {
+			if !protofast.ValidString(x.ChStr) {
+				return b, protofast.InvalidUTF8("dmicro.gentest.All.ch_str")
+			}
+			b = append(b, 0xfa, 0x02)
+			b = protowire.AppendString(b, x.ChStr)
+		}
 	case *All_ChBs:
-		b = append(b, 0x82, 0x03)
-		b = protowire.AppendBytes(b, x.ChBs)
+		if x != nil {
+			b = append(b, 0x82, 0x03)
+			b = protowire.AppendBytes(b, x.ChBs)
+		}
 	case *All_ChMsg:
-		b = append(b, 0x8a, 0x03)
-		b = protowire.AppendVarint(b, uint64(x.ChMsg.dmicroCachedSize()))
-		if b, err = x.ChMsg.dmicroAppend(b); err != nil {
-			return b, err
+		if x != nil {
+			b = append(b, 0x8a, 0x03)
+			b = protowire.AppendVarint(b, uint64(x.ChMsg.dmicroCachedSize()))
+			if b, err = x.ChMsg.dmicroAppend(b); err != nil {
+				return b, err
+			}
 		}
 	case *All_ChDb:
-		b = append(b, 0x91, 0x03)
-		b = protowire.AppendFixed64(b, math.Float64bits(x.ChDb))
+		if x != nil {
+			b = append(b, 0x91, 0x03)
+			b = protowire.AppendFixed64(b, math.Float64bits(x.ChDb))
+		}
 	case *All_ChColor:
-		b = append(b, 0x98, 0x03)
-		b = protowire.AppendVarint(b, uint64(x.ChColor))
+		if x != nil {
+			b = append(b, 0x98, 0x03)
+			b = protowire.AppendVarint(b, uint64(x.ChColor))
+		}
 	}
 	switch x := m.Split.(type) {
 	case *All_SpA:
-		if !protofast.ValidString(x.SpA) {
-			return b, protofast.InvalidUTF8("dmicro.gentest.All.sp_a")
+		if x != nil {
+			if !protofast.ValidString(x.SpA) {
+				return b, protofast.InvalidUTF8("dmicro.gentest.All.sp_a")
+			}
+			b = append(b, 0xc2, 0x03)
+			b = protowire.AppendString(b, x.SpA)
 		}
-		b = append(b, 0xc2, 0x03)
-		b = protowire.AppendString(b, x.SpA)
 	case *All_SpB:
-		b = append(b, 0x9a, 0x06)
-		b = protowire.AppendVarint(b, uint64(x.SpB.dmicroCachedSize()))
-		if b, err = x.SpB.dmicroAppend(b); err != nil {
-			return b, err
+		if x != nil {
+			b = append(b, 0x9a, 0x06)
+			b = protowire.AppendVarint(b, uint64(x.SpB.dmicroCachedSize()))
+			if b, err = x.SpB.dmicroAppend(b); err != nil {
+				return b, err
+			}
 		}
 	}
 	return append(b, m.unknownFields...), nil
