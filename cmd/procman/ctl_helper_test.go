@@ -157,6 +157,16 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 // the test ends, and the test fails if a process it ran outlives it.
 func startDaemon(t *testing.T, programs string) *testDaemon {
 	t.Helper()
+	d := launchDaemon(t, programs)
+	if !d.log.waitFor("procman: started", d.exited) {
+		t.Fatalf("procman did not start; its log:\n%s", d.log)
+	}
+	return d
+}
+
+// launchDaemon is startDaemon without the wait for the daemon to serve.
+func launchDaemon(t *testing.T, programs string) *testDaemon {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "pm")
 	if err != nil {
 		t.Fatal(err)
@@ -175,9 +185,6 @@ func startDaemon(t *testing.T, programs string) *testDaemon {
 		close(d.exited)
 	}()
 	t.Cleanup(d.stop)
-	if !d.log.waitFor("procman: started", d.exited) {
-		t.Fatalf("procman did not start; its log:\n%s", d.log)
-	}
 	return d
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -90,8 +91,9 @@ type daemon struct {
 	logFile *rotate.File
 	sup     *procman.Supervisor
 	servers []*http.Server
-	done    chan struct{} // closed to end the daemon
-	restart chan struct{} // a restart was asked for
+	ls      []net.Listener // the servers' listeners, served once the programs are added
+	done    chan struct{}  // closed to end the daemon
+	restart chan struct{}  // a restart was asked for
 	once    sync.Once
 }
 
@@ -169,13 +171,24 @@ func (d *daemon) serveOn(network, addr, user, pass string, cfg api.Config, mode 
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	d.servers = append(d.servers, srv)
-	go func() {
-		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			d.log.Error("procman: serving stopped", "addr", addr, "err", err)
-		}
-	}()
-	d.log.Info("procman: serving supervisord's XML-RPC interface", "addr", addr)
+	d.ls = append(d.ls, l)
 	return nil
+}
+
+// serve starts serving on the listeners serveOn opened. It runs once the
+// programs are added, so that no client sees the daemon without them
+// (a call that came meanwhile waits in the listen queue).
+func (d *daemon) serve() {
+	for i, srv := range d.servers {
+		l := d.ls[i]
+		go func() {
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.log.Error("procman: serving stopped", "addr", l.Addr().String(), "err", err)
+			}
+		}()
+		d.log.Info("procman: serving supervisord's XML-RPC interface", "addr", l.Addr().String())
+	}
+	d.ls = nil
 }
 
 // reread reads the configuration file again.
@@ -200,11 +213,12 @@ func (d *daemon) askRestart() {
 // order. A program that cannot be added (a log file that cannot be
 // opened) fails the start, as a bad configuration does.
 func (d *daemon) start() error {
-	d.log.Info("procman: started", "pid", os.Getpid(), "config", d.path)
 	if _, err := d.sup.Update(context.Background(), d.cf.Programs); err != nil {
 		d.log.Error("procman: cannot add the programs", "err", err)
 		return err
 	}
+	d.serve()
+	d.log.Info("procman: started", "pid", os.Getpid(), "config", d.path)
 	return nil
 }
 
@@ -258,6 +272,9 @@ func (d *daemon) restartPrograms(ctx context.Context) {
 func (d *daemon) shutdown() int {
 	ctx := context.Background()
 	err := d.sup.Shutdown(ctx)
+	for _, l := range d.ls { // never served: start failed
+		l.Close()
+	}
 	for _, s := range d.servers {
 		sctx, cancel := context.WithTimeout(ctx, time.Second)
 		s.Shutdown(sctx)

@@ -17,6 +17,8 @@ import (
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
 	"github.com/dmicro-go/dmicro/internal/lineedit"
 	"github.com/dmicro-go/dmicro/internal/testenv"
+	"github.com/dmicro-go/dmicro/procman/xmlrpc"
+	"github.com/dmicro-go/dmicro/rpc/rpctest"
 )
 
 const shellPrograms = `[program:sleeper]
@@ -46,7 +48,9 @@ autostart = false
 func shellDaemon(t *testing.T) *testDaemon {
 	t.Helper()
 	d := startDaemon(t, strings.Replace(shellPrograms, "%s", hupCommand(), 1))
-	d.ctl("", "start", "sleeper", "hup", "grp:g1")
+	if out, errOut, code := d.ctl("", "start", "sleeper", "hup", "grp:g1"); code != 0 {
+		t.Fatalf("procman ctl start exited %d:\n%s%s\nthe daemon's log:\n%s", code, out, errOut, d.log)
+	}
 	d.waitLog("hup", "stdout", "ready")
 	return d
 }
@@ -304,4 +308,33 @@ func TestTailFollowMissing(t *testing.T) {
 	d := shellDaemon(t)
 	d.compare(t, ctlCase{cmd: "tail -f nope", code: 0})
 	d.compare(t, ctlCase{cmd: "tail -f nope stderr", code: 0})
+}
+
+// TestFirstClientSeesEveryProgram calls the daemon as soon as its socket
+// answers: the first answer lists every program of the configuration, as
+// the programs are added before the API serves (a client that came while
+// they were being added was told "no such process").
+func TestFirstClientSeesEveryProgram(t *testing.T) {
+	leakcheck.Check(t)
+	d := launchDaemon(t, strings.Replace(shellPrograms, "%s", hupCommand(), 1))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the daemon's log:\n%s", d.log)
+		}
+	})
+	var infos []procInfo
+	rpctest.WaitFor(t, "the daemon to answer", func() bool {
+		c, err := xmlrpc.NewClient(d.url, nil)
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), liveness)
+		defer cancel()
+		err = c.Call(ctx, "supervisor.getAllProcessInfo", nil, &infos)
+		return err == nil
+	})
+	if len(infos) != 4 {
+		t.Errorf("the first answer lists %d processes, want 4: %+v", len(infos), infos)
+	}
 }
