@@ -50,6 +50,13 @@ func ConsumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 
 // consumeTag is ConsumeTag for tags longer than a byte, and errors.
 func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
+	if len(b) >= 2 && b[0] >= 0x80 && b[1] < 0x80 {
+		v := uint64(b[0]&0x7f) | uint64(b[1])<<7 // fields 16 to 2047
+		if v < 8 {
+			return 0, 0, -1
+		}
+		return protowire.Number(v >> 3), protowire.Type(v & 7), 2
+	}
 	v, n := protowire.ConsumeVarint(b)
 	if n < 0 || v>>3 < uint64(protowire.MinValidNumber) || v>>3 > uint64(protowire.MaxValidNumber) {
 		return 0, 0, -1
@@ -106,8 +113,8 @@ func CountVarints(b []byte) int {
 }
 
 // CountField returns how many fields numbered num with wire type wt b
-// holds at its top level, counting up to the first malformed field. The
-// decoder sizes the slice of a repeated field with it.
+// holds at its top level, up to the first malformed field (which counts if
+// its tag does). The decoder sizes the slice of a repeated field with it.
 func CountField(b []byte, num protowire.Number, wt protowire.Type) int {
 	count := 0
 	for len(b) > 0 {
