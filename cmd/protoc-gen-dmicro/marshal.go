@@ -24,11 +24,14 @@ const (
 )
 
 // checkSupported reports, naming the file and element, what the generator
-// cannot generate for f: proto2 and editions files (closed enums, required
-// fields and field presence rules the generator does not implement),
-// groups, extensions and extension ranges, and fields of closed enum types
-// (imported from proto2 files), whose unknown values proto keeps as
-// unknown fields.
+// cannot generate for f: groups, extensions and extension ranges (the
+// generated code would have to keep extension fields apart from unknown
+// ones, as protoc-gen-go's messages do), and editions files (protoc 3.21
+// does not write them; their feature rules are not implemented). Proto2
+// files are supported: explicit presence, required fields (checked as
+// proto.Marshal and proto.Unmarshal check them) and closed enums (whose
+// unknown values google.golang.org/protobuf keeps in the field, as for
+// open enums).
 func checkSupported(f *protogen.File) error {
 	path := f.Desc.Path()
 	if len(f.Extensions) > 0 {
@@ -42,8 +45,8 @@ func checkSupported(f *protogen.File) error {
 	if err != nil {
 		return err
 	}
-	if s := f.Desc.Syntax(); s != protoreflect.Proto3 {
-		return fmt.Errorf("%s: syntax %s is %w (only proto3)", path, s, errUnsupported)
+	if s := f.Desc.Syntax(); s == protoreflect.Editions {
+		return fmt.Errorf("%s: editions are %w (only proto2 and proto3)", path, errUnsupported)
 	}
 	return nil
 }
@@ -63,23 +66,9 @@ func checkMessage(path string, m *protogen.Message) error {
 		switch {
 		case d.Kind() == protoreflect.GroupKind:
 			return fmt.Errorf("%s: message %s: field %s: groups are %w", path, name, d.Name(), errUnsupported)
-		case d.Cardinality() == protoreflect.Required:
-			return fmt.Errorf("%s: message %s: field %s: required fields are %w", path, name, d.Name(), errUnsupported)
-		}
-		for _, k := range []*protogen.Field{fd, mapValue(fd)} {
-			if k != nil && k.Enum != nil && isClosed(k.Enum.Desc) {
-				return fmt.Errorf("%s: message %s: field %s: closed enum %s is %w", path, name, d.Name(), k.Enum.Desc.FullName(), errUnsupported)
-			}
 		}
 	}
 	return nil
-}
-
-// isClosed reports whether values of e outside its declared numbers are
-// kept as unknown fields (proto2 enums).
-func isClosed(e protoreflect.EnumDescriptor) bool {
-	c, ok := e.(interface{ IsClosed() bool })
-	return ok && c.IsClosed()
 }
 
 // mapValue returns the value field of a map field, nil for other fields.
@@ -108,6 +97,10 @@ func walkMessages(ms []*protogen.Message, fn func(*protogen.Message) bool) bool 
 type marshalGen struct {
 	g     *protogen.GeneratedFile
 	local map[protoreflect.FullName]bool // messages that get methods here
+
+	// State of the decoder being written.
+	fail    string // how its code returns an error: "return " or "return false, "
+	seenBit string // the statement noting the required field being decoded
 }
 
 // generateMarshal writes the size, marshal and unmarshal methods of every
@@ -122,6 +115,9 @@ func generateMarshal(g *protogen.GeneratedFile, f *protogen.File) error {
 		x.size(m)
 		x.marshal(m)
 		x.unmarshal(m)
+		if needsInit(m.Desc) {
+			x.checkInit(m)
+		}
 		return true
 	})
 	return nil

@@ -18,6 +18,9 @@ func (x *marshalGen) marshal(m *protogen.Message) {
 	g.P("// output is the same as proto.MarshalOptions{Deterministic: true}'s.")
 	g.P("func (m *", name, ") DmicroMarshalAppend(b []byte) ([]byte, error) {")
 	g.P("if m == nil { return b, nil }")
+	if needsInit(m.Desc) {
+		g.P("if err := m.dmicroCheckInit(); err != nil { return b, err }")
+	}
 	g.P("n := m.DmicroSize()")
 	g.P("if n > ", x.pf("MaxSize"), " { return b, ", x.pf("ErrTooLarge"), " }")
 	g.P("return m.dmicroAppend(", x.id(slicesPkg, "Grow"), "(b, n))")

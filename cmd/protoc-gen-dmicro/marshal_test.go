@@ -19,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the checked-in _dmicro.pb.go fi
 // the plugin options of their go:generate lines.
 var golden = []struct{ dir, proto, opt string }{
 	{"../../internal/gentest", "all.proto", "paths=source_relative"},
+	{"../../internal/gentest", "legacy.proto", "paths=source_relative"},
 	{"../../internal/benchpb", "bench.proto", "paths=source_relative"},
 	{"../../internal/genmath", "math.proto", "paths=source_relative,openapi"},
 }
@@ -88,12 +89,6 @@ func TestUnsupported(t *testing.T) {
 			import "google/protobuf/descriptor.proto";
 			message Foo { extend google.protobuf.FieldOptions { optional int32 ext = 50001; } }`},
 			"n.proto: message p.Foo: extension ext: extensions are not supported"},
-		{"required", map[string]string{"r.proto": `syntax = "proto2"; package p; option go_package = "example.com/p";
-			message Foo { required int32 a = 1; }`},
-			"r.proto: message p.Foo: field a: required fields are not supported"},
-		{"proto2", map[string]string{"p.proto": `syntax = "proto2"; package p; option go_package = "example.com/p";
-			message Foo { optional int32 a = 1; }`},
-			"p.proto: syntax proto2 is not supported"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,16 +104,18 @@ func TestUnsupported(t *testing.T) {
 }
 
 // TestCheckSupportedWraps checks that checkSupported's errors wrap
-// errUnsupported, and that a proto3 file passes.
+// errUnsupported, and that proto2 and proto3 files pass.
 func TestCheckSupportedWraps(t *testing.T) {
 	for _, c := range []struct {
-		syntax string
-		label  descriptorpb.FieldDescriptorProto_Label
-		want   error
+		syntax  string
+		edition descriptorpb.Edition
+		label   descriptorpb.FieldDescriptorProto_Label
+		want    error
 	}{
-		{"proto3", descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL, nil},
-		{"proto2", descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL, errUnsupported},
-		{"proto2", descriptorpb.FieldDescriptorProto_LABEL_REQUIRED, errUnsupported},
+		{"proto3", 0, descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL, nil},
+		{"proto2", 0, descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL, nil},
+		{"proto2", 0, descriptorpb.FieldDescriptorProto_LABEL_REQUIRED, nil},
+		{"editions", descriptorpb.Edition_EDITION_2023, descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL, errUnsupported},
 	} {
 		fd := &descriptorpb.FileDescriptorProto{
 			Name: proto.String("x.proto"), Package: proto.String("p"), Syntax: proto.String(c.syntax),
@@ -127,6 +124,9 @@ func TestCheckSupportedWraps(t *testing.T) {
 				Name: proto.String("a"), Number: proto.Int32(1), Label: c.label.Enum(),
 				Type: descriptorpb.FieldDescriptorProto_TYPE_INT32.Enum(), JsonName: proto.String("a"),
 			}}}},
+		}
+		if c.edition != 0 {
+			fd.Edition = c.edition.Enum()
 		}
 		p := pluginFor(t, fd)
 		if err := checkSupported(p.FilesByPath["x.proto"]); !errors.Is(err, c.want) {

@@ -21,14 +21,41 @@ func (x *marshalGen) unmarshal(m *protogen.Message) {
 	g.P("func (m *", name, ") DmicroUnmarshal(b []byte) error {")
 	g.P("if m == nil { return ", x.pf("ErrNil"), " }")
 	g.P("*m = ", name, "{}")
-	g.P("if len(b) == 0 { return nil }")
-	g.P("return m.dmicroDecode(", x.id(slicesPkg, "Clone"), "(b), ", x.pf("RecursionLimit"), ")")
+	init := needsInit(m.Desc)
+	if init {
+		// As proto.Unmarshal, look for required fields not set only when
+		// decoding saw one missing.
+		g.P("ok, err := m.dmicroDecode(", x.id(slicesPkg, "Clone"), "(b), ", x.pf("RecursionLimit"), ")")
+		g.P("if err != nil || ok { return err }")
+		g.P("return m.dmicroCheckInit()")
+	} else {
+		g.P("if len(b) == 0 { return nil }")
+		g.P("return m.dmicroDecode(", x.id(slicesPkg, "Clone"), "(b), ", x.pf("RecursionLimit"), ")")
+	}
 	g.P("}")
 	g.P()
 	g.P("// dmicroDecode merges the encoding b, which m may keep referring to, into m")
 	g.P("// with depth levels of nesting left.")
-	g.P("func (m *", name, ") dmicroDecode(b []byte, depth int) error {")
-	g.P("if depth--; depth < 0 { return ", x.pf("ErrDepth"), " }")
+	x.fail = "return "
+	required := map[*protogen.Field]uint{}
+	if init {
+		x.fail = "return false, "
+		g.P("// It reports whether m's required fields were all seen and the messages")
+		g.P("// decoded in it reported theirs, as proto.Unmarshal tracks them.")
+		g.P("func (m *", name, ") dmicroDecode(b []byte, depth int) (bool, error) {")
+		for _, fd := range m.Fields {
+			if fd.Desc.Cardinality() == protoreflect.Required {
+				required[fd] = uint(len(required))
+			}
+		}
+		g.P("init := true")
+		if len(required) > 0 {
+			g.P("var seen uint64 // bits of the required fields decoded")
+		}
+	} else {
+		g.P("func (m *", name, ") dmicroDecode(b []byte, depth int) error {")
+	}
+	g.P("if depth--; depth < 0 { ", x.fail, x.pf("ErrDepth"), " }")
 	for _, fd := range m.Fields {
 		if fd.Desc.IsList() && fd.Desc.Kind() == protoreflect.MessageKind && x.isLocal(fd.Message) {
 			g.P("var slab", fd.Desc.Number(), " []", fd.Message.GoIdent, " // backs the elements of ", fd.GoName)
@@ -36,25 +63,45 @@ func (x *marshalGen) unmarshal(m *protogen.Message) {
 	}
 	g.P("for len(b) > 0 {")
 	g.P("num, wt, n := ", x.pf("ConsumeTag"), "(b)")
-	g.P("if n < 0 { return ", x.pf("ErrMalformed"), " }")
+	g.P("if n < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 	g.P("raw := b")
 	g.P("b = b[n:]")
 	if len(m.Fields) > 0 {
 		g.P("switch num {")
 		for _, fd := range sortedFields(m) {
 			g.P("case ", fd.Desc.Number(), ":")
+			x.seenBit = ""
+			if bit, ok := required[fd]; ok {
+				x.seenBit = fmt.Sprintf("seen |= 1 << %d", bit)
+			}
 			x.fieldDecode(fd)
 		}
 		g.P("}")
 	}
 	g.P("l := ", x.pf("SkipField"), "(num, wt, b)")
-	g.P("if l < 0 { return ", x.pf("ErrMalformed"), " }")
+	g.P("if l < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 	g.P("m.unknownFields = ", x.pf("AppendUnknown"), "(m.unknownFields, raw[:n+l], n, num, wt)")
 	g.P("b = b[l:]")
 	g.P("}")
-	g.P("return nil")
+	switch {
+	case len(required) > 0:
+		g.P("return init && seen == ", fmt.Sprintf("%#x", uint64(1)<<len(required)-1), ", nil")
+	case init:
+		g.P("return init, nil")
+	default:
+		g.P("return nil")
+	}
 	g.P("}")
 	g.P()
+}
+
+// next writes the end of a field decoded: its bit set if it is required,
+// and continue.
+func (x *marshalGen) next() {
+	if x.seenBit != "" {
+		x.g.P(x.seenBit)
+	}
+	x.g.P("continue")
 }
 
 // consume writes the code decoding one value of fd (not a message) from
@@ -76,9 +123,9 @@ func (x *marshalGen) consume(fd *protogen.Field, src, set, suffix string) {
 		fn = x.pf("ConsumeVarint")
 	}
 	g.P(v, ", ", n, " := ", fn, "(", src, ")")
-	g.P("if ", n, " < 0 { return ", x.pf("ErrMalformed"), " }")
+	g.P("if ", n, " < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 	if checksUTF8(fd) {
-		g.P("if !", x.pf("Valid"), "(", v, ") { return ", x.pf("InvalidUTF8"), "(", strconv.Quote(string(fd.Desc.FullName())), ") }")
+		g.P("if !", x.pf("Valid"), "(", v, ") { ", x.fail, x.pf("InvalidUTF8"), "(", strconv.Quote(string(fd.Desc.FullName())), ") }")
 	}
 	g.P(fmt.Sprintf(set, x.convert(fd, v)))
 	g.P(src, " = ", src, "[", n, ":]")
@@ -116,13 +163,37 @@ func (x *marshalGen) convert(fd *protogen.Field, v string) string {
 func qual(x *marshalGen, id protogen.GoIdent) string { return x.g.QualifiedGoIdent(id) }
 
 // decodeMessage writes the code merging the encoding v into message dst
-// of type msg, with depth levels left.
-func (x *marshalGen) decodeMessage(msg *protogen.Message, dst, v, depth string) {
-	if x.isLocal(msg) {
-		x.g.P("if err := ", dst, ".dmicroDecode(", v, ", ", depth, "); err != nil { return err }")
+// of type msg, with depth levels left. When msg can lack required fields,
+// onUninit, if not empty, runs when the nested decoding saw one missing
+// and onInit when it did not.
+func (x *marshalGen) decodeMessage(msg *protogen.Message, dst, v, depth, onUninit, onInit string) {
+	g := x.g
+	call := dst + ".dmicroDecode(" + v + ", " + depth + ")"
+	if !x.isLocal(msg) {
+		call = x.pf("Unmarshal") + "(" + v + ", " + dst + ", " + depth + ")"
+	}
+	if !needsInit(msg.Desc) {
+		g.P("if err := ", call, "; err != nil { ", x.fail, "err }")
 		return
 	}
-	x.g.P("if err := ", x.pf("Unmarshal"), "(", v, ", ", dst, ", ", depth, "); err != nil { return err }")
+	if !x.isLocal(msg) {
+		call = x.pf("UnmarshalPartial") + "(" + v + ", " + dst + ", " + depth + ")"
+	}
+	if onUninit == "" && onInit == "" {
+		g.P("if _, err := ", call, "; err != nil { ", x.fail, "err }")
+		return
+	}
+	g.P("if ok, err := ", call, "; err != nil {")
+	g.P(x.fail, "err")
+	switch {
+	case onUninit != "":
+		g.P("} else if !ok {")
+		g.P(onUninit)
+	case onInit != "":
+		g.P("} else if ok {")
+		g.P(onInit)
+	}
+	g.P("}")
 }
 
 // fieldDecode writes the case body decoding field fd: each accepted wire
@@ -140,7 +211,7 @@ func (x *marshalGen) fieldDecode(fd *protogen.Field) {
 	case d.Kind() == protoreflect.MessageKind:
 		g.P("if wt == ", bytesWT, " {")
 		g.P("v, n := ", x.pf("ConsumeBytes"), "(b)")
-		g.P("if n < 0 { return ", x.pf("ErrMalformed"), " }")
+		g.P("if n < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 		switch {
 		case d.IsList() && x.isLocal(fd.Message):
 			slab := fmt.Sprint("slab", d.Number())
@@ -150,11 +221,11 @@ func (x *marshalGen) fieldDecode(fd *protogen.Field) {
 			g.P("}")
 			g.P("e := &", slab, "[0]")
 			g.P(slab, " = ", slab, "[1:]")
-			x.decodeMessage(fd.Message, "e", "v", "depth")
+			x.decodeMessage(fd.Message, "e", "v", "depth", "init = false", "")
 			g.P(f, " = append(", f, ", e)")
 		case d.IsList():
 			g.P("e := new(", fd.Message.GoIdent, ")")
-			x.decodeMessage(fd.Message, "e", "v", "depth")
+			x.decodeMessage(fd.Message, "e", "v", "depth", "init = false", "")
 			g.P(f, " = append(", f, ", e)")
 		case realOneof(fd) != nil:
 			o := "m." + fd.Oneof.GoName
@@ -165,13 +236,18 @@ func (x *marshalGen) fieldDecode(fd *protogen.Field) {
 			g.P("e = new(", fd.Message.GoIdent, ")")
 			g.P(o, " = &", fd.GoIdent, "{", fd.GoName, ": e}")
 			g.P("}")
-			x.decodeMessage(fd.Message, "e", "v", "depth")
+			// proto.Unmarshal tracks only the oneof's first member.
+			if fd == fd.Oneof.Fields[0] {
+				x.decodeMessage(fd.Message, "e", "v", "depth", "init = false", "")
+			} else {
+				x.decodeMessage(fd.Message, "e", "v", "depth", "", "")
+			}
 		default:
 			g.P("if ", f, " == nil { ", f, " = new(", fd.Message.GoIdent, ") }")
-			x.decodeMessage(fd.Message, f, "v", "depth")
+			x.decodeMessage(fd.Message, f, "v", "depth", "init = false", "")
 		}
 		g.P("b = b[n:]")
-		g.P("continue")
+		x.next()
 		g.P("}")
 	case d.IsList():
 		if wireType(d.Kind()) != protowire.BytesType {
@@ -194,7 +270,7 @@ func (x *marshalGen) fieldDecode(fd *protogen.Field) {
 		default:
 			x.consume(fd, "b", f+" = %s", "")
 		}
-		g.P("continue")
+		x.next()
 		g.P("}")
 	}
 }
@@ -205,7 +281,7 @@ func (x *marshalGen) packedDecode(fd *protogen.Field, f string) {
 	g := x.g
 	g.P("if wt == ", x.wireTypeName(protowire.BytesType), " {")
 	g.P("v, n := ", x.pf("ConsumeBytes"), "(b)")
-	g.P("if n < 0 { return ", x.pf("ErrMalformed"), " }")
+	g.P("if n < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 	if s := fixedSize(fd.Desc.Kind()); s > 1 {
 		g.P(f, " = ", x.id(slicesPkg, "Grow"), "(", f, ", len(v)/", s, ")")
 	} else {
@@ -227,12 +303,16 @@ func (x *marshalGen) packedDecode(fd *protogen.Field, f string) {
 func (x *marshalGen) mapDecode(fd *protogen.Field, f string) {
 	g := x.g
 	k, v := fd.Message.Fields[0], fd.Message.Fields[1]
-	g.P("if depth < 1 { return ", x.pf("ErrDepth"), " }")
+	g.P("if depth < 1 { ", x.fail, x.pf("ErrDepth"), " }")
 	g.P("if wt == ", x.wireTypeName(protowire.BytesType), " {")
 	g.P("v, n := ", x.pf("ConsumeBytes"), "(b)")
-	g.P("if n < 0 { return ", x.pf("ErrMalformed"), " }")
+	g.P("if n < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 	g.P("var key ", x.goType(k))
 	msg := v.Desc.Kind() == protoreflect.MessageKind
+	track := msg && needsInit(v.Message.Desc)
+	if track {
+		g.P("entryInit := false // a value seen with its required fields")
+	}
 	if msg {
 		g.P("val := new(", v.Message.GoIdent, ")")
 	} else {
@@ -240,7 +320,7 @@ func (x *marshalGen) mapDecode(fd *protogen.Field, f string) {
 	}
 	g.P("for len(v) > 0 {")
 	g.P("num1, wt1, n1 := ", x.pf("ConsumeTag"), "(v)")
-	g.P("if n1 < 0 { return ", x.pf("ErrMalformed"), " }")
+	g.P("if n1 < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 	g.P("v = v[n1:]")
 	g.P("if num1 == 1 && wt1 == ", x.wireTypeName(wireType(k.Desc.Kind())), " {")
 	x.consume(k, "v", "key = %s", "2")
@@ -249,8 +329,8 @@ func (x *marshalGen) mapDecode(fd *protogen.Field, f string) {
 	g.P("if num1 == 2 && wt1 == ", x.wireTypeName(wireType(v.Desc.Kind())), " {")
 	if msg {
 		g.P("x2, n2 := ", x.pf("ConsumeBytes"), "(v)")
-		g.P("if n2 < 0 { return ", x.pf("ErrMalformed"), " }")
-		x.decodeMessage(v.Message, "val", "x2", "depth-1")
+		g.P("if n2 < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
+		x.decodeMessage(v.Message, "val", "x2", "depth-1", "", "entryInit = true")
 		g.P("v = v[n2:]")
 	} else {
 		x.consume(v, "v", "val = "+mapFloat(v, "%s"), "2")
@@ -258,11 +338,14 @@ func (x *marshalGen) mapDecode(fd *protogen.Field, f string) {
 	g.P("continue")
 	g.P("}")
 	g.P("l1 := ", x.pf("SkipField"), "(num1, wt1, v)")
-	g.P("if l1 < 0 { return ", x.pf("ErrMalformed"), " }")
+	g.P("if l1 < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
 	g.P("v = v[l1:]")
 	g.P("}")
 	g.P("if ", f, " == nil { ", f, " = map[", x.goType(k), "]", x.mapValueType(v), "{} }")
 	g.P(f, "[key] = val")
+	if track {
+		g.P("if !entryInit { init = false }")
+	}
 	g.P("b = b[n:]")
 	g.P("continue")
 	g.P("}")

@@ -31,6 +31,9 @@ var (
 	ErrDepth = errors.New("protofast: exceeded maximum recursion depth")
 	// ErrTooLarge reports a message whose encoding would exceed 2 GiB.
 	ErrTooLarge = errors.New("protofast: message too large")
+	// ErrRequired reports a proto2 required field not set, in a message
+	// to encode or a decoded one.
+	ErrRequired = errors.New("protofast: required field not set")
 	// ErrNil reports decoding into a nil message.
 	ErrNil = errors.New("protofast: decoding into a nil message")
 )
@@ -184,7 +187,7 @@ func Unmarshal(b []byte, m proto.Message, depth int) error {
 }
 
 // FieldError is an error about one field of a message: a string that is
-// not valid UTF-8.
+// not valid UTF-8, a required field not set.
 type FieldError struct {
 	Field string // full name of the field, such as "pkg.Msg.name"
 	Err   error  // a sentinel of this package
@@ -202,4 +205,25 @@ func InvalidUTF8(field string) error { return &FieldError{Field: field, Err: Err
 // without generated methods.
 func CachedSize(m proto.Message) int {
 	return proto.MarshalOptions{UseCachedSize: true}.Size(m)
+}
+
+// RequiredNotSet returns the error for the required field named field
+// (its full name) not set in a message to encode or a decoded one.
+func RequiredNotSet(field string) error { return &FieldError{Field: field, Err: ErrRequired} }
+
+// CheckInitialized reports a required field not set in m, a message of a
+// type without generated methods, or in the messages it holds.
+func CheckInitialized(m proto.Message) error { return proto.CheckInitialized(m) }
+
+// UnmarshalPartial is Unmarshal for a message type that can lack
+// required fields: it leaves them to the caller, reporting whether m has
+// them all.
+func UnmarshalPartial(b []byte, m proto.Message, depth int) (bool, error) {
+	if depth <= 0 {
+		return false, ErrDepth
+	}
+	if err := (proto.UnmarshalOptions{Merge: true, AllowPartial: true, RecursionLimit: depth}).Unmarshal(b, m); err != nil {
+		return false, err
+	}
+	return proto.CheckInitialized(m) == nil, nil
 }

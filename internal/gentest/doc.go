@@ -1,5 +1,6 @@
 // Package gentest holds messages using every kind of field
-// protoc-gen-dmicro supports (all.proto), their protoc-gen-go and
+// protoc-gen-dmicro supports (all.proto, proto3; legacy.proto, proto2 with
+// required fields, defaults and closed enums), their protoc-gen-go and
 // protoc-gen-dmicro code, checked in, and the tests that compare the
 // generated marshalling with google.golang.org/protobuf's: random messages,
 // corrupted and hand-made inputs, and fuzz targets.

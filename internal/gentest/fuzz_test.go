@@ -20,11 +20,13 @@ func FuzzUnmarshal(f *testing.F) {
 		compareUnmarshal(t, b, new(All))
 		compareUnmarshal(t, b, new(Recursive))
 		compareUnmarshal(t, b, new(Empty))
+		compareUnmarshal(t, b, new(Legacy))
 	})
 }
 
 // FuzzRoundTrip decodes input with proto, then checks that the generated
-// code encodes the message as proto does and decodes it back.
+// code encodes the message as proto does and decodes it back, for a proto3
+// and a proto2 message.
 func FuzzRoundTrip(f *testing.F) {
 	for _, b := range cases() {
 		if len(b) < 1000 {
@@ -32,21 +34,29 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m := new(All)
-		if proto.Unmarshal(b, m) != nil {
-			return
-		}
-		want, err := deterministic.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := m.DmicroMarshalAppend(nil)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Fatalf("DmicroMarshalAppend = %x, %v; proto %x", got, err, want)
-		}
-		back := new(All)
-		if err := back.DmicroUnmarshal(got); err != nil || !proto.Equal(back, m) {
-			t.Fatalf("DmicroUnmarshal = %v, %v; want %v", back, err, m)
-		}
+		roundTrip(t, b, new(All))
+		roundTrip(t, b, new(Legacy))
 	})
+}
+
+// roundTrip decodes b into m with proto, then checks that the generated
+// code encodes m as proto does (or fails as it does: proto.Unmarshal lets
+// some missing required fields through) and decodes it back.
+func roundTrip(t *testing.T, b []byte, m message) {
+	t.Helper()
+	if proto.Unmarshal(b, m) != nil {
+		return
+	}
+	want, werr := deterministic.Marshal(m)
+	got, err := m.DmicroMarshalAppend(nil)
+	if (err != nil) != (werr != nil) || err == nil && !bytes.Equal(got, want) {
+		t.Fatalf("%T: DmicroMarshalAppend = %x, %v; proto %x, %v", m, got, err, want, werr)
+	}
+	if err != nil {
+		return
+	}
+	back := m.ProtoReflect().Type().New().Interface().(message)
+	if err := back.DmicroUnmarshal(got); err != nil || !proto.Equal(back, m) {
+		t.Fatalf("%T: DmicroUnmarshal = %v, %v; want %v", m, back, err, m)
+	}
 }

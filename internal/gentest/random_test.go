@@ -117,3 +117,12 @@ func randomAll(r *rand.Rand, badUTF8 bool) *All {
 // deterministic is proto's deterministic marshalling, which the generated
 // code must match byte for byte.
 var deterministic = proto.MarshalOptions{Deterministic: true}
+
+// randomLegacy returns a random Legacy, its required fields sometimes
+// missing.
+func randomLegacy(r *rand.Rand) *Legacy {
+	m := new(Legacy)
+	f := &filler{r: r}
+	f.fill(m.ProtoReflect(), 3)
+	return m
+}

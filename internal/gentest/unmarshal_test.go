@@ -33,7 +33,7 @@ func compareUnmarshal(t testing.TB, b []byte, m message) {
 		t.Fatalf("%T from %x: DmicroUnmarshal error %v, proto.Unmarshal's %v", m, b, err, werr)
 	}
 	if err != nil {
-		if !errors.Is(err, protofast.ErrMalformed) && !errors.Is(err, protofast.ErrDepth) && !errors.Is(err, protofast.ErrInvalidUTF8) && !strings.HasPrefix(err.Error(), "proto:") {
+		if !errors.Is(err, protofast.ErrMalformed) && !errors.Is(err, protofast.ErrDepth) && !errors.Is(err, protofast.ErrInvalidUTF8) && !errors.Is(err, protofast.ErrRequired) && !strings.HasPrefix(err.Error(), "proto:") {
 			t.Fatalf("%T from %x: error %v wraps no sentinel", m, b, err)
 		}
 		return
@@ -41,9 +41,11 @@ func compareUnmarshal(t testing.TB, b []byte, m message) {
 	if !proto.Equal(got, want) {
 		t.Fatalf("%T from %x: DmicroUnmarshal gives %v, proto.Unmarshal %v", m, b, got, want)
 	}
+	// proto.Unmarshal accepts a message lacking a required field in a
+	// oneof member other than the first, which proto.Marshal then refuses.
 	wb, werr := deterministic.Marshal(want)
 	gb, err := got.DmicroMarshalAppend(nil)
-	if werr != nil || err != nil || !bytes.Equal(gb, wb) {
+	if (err != nil) != (werr != nil) || err == nil && !bytes.Equal(gb, wb) {
 		t.Fatalf("%T from %x: re-marshalled %x (%v), proto %x (%v)", m, b, gb, err, wb, werr)
 	}
 }
@@ -87,6 +89,18 @@ func TestUnmarshalCorrupt(t *testing.T) {
 		compareUnmarshal(t, b, new(All))
 		compareUnmarshal(t, b, new(Scalars))
 		compareUnmarshal(t, b, new(Empty))
+		compareUnmarshal(t, b, new(Legacy))
+	}
+	for range 5000 {
+		b, err := proto.MarshalOptions{Deterministic: true, AllowPartial: true}.Marshal(randomLegacy(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range r.IntN(3) {
+			b = corrupt(r, b)
+		}
+		compareUnmarshal(t, b, new(Legacy))
+		compareUnmarshal(t, b, new(Plain))
 	}
 }
 
@@ -100,6 +114,7 @@ func TestUnmarshalRandom(t *testing.T) {
 		}
 		compareUnmarshal(t, b, new(All))
 		compareUnmarshal(t, b, new(Recursive))
+		compareUnmarshal(t, b, new(Legacy))
 	}
 }
 
@@ -190,6 +205,15 @@ func cases() map[string][]byte {
 		"timestamp":                 cat(tag(54, protowire.BytesType), []byte{4, 0x08, 1, 0x10, 2}),
 		"timestamp bad":             cat(tag(54, protowire.BytesType), []byte{2, 0x08, 0x80}),
 		"big field number":          cat(tag(536870911, protowire.BytesType), []byte{1, 'z'}),
+		"empty":                     {},
+		"required only":             {0x08, 0x01},
+		"required in map value":     cat([]byte{0x08, 0x01}, tag(9, protowire.BytesType), []byte{3, 0x0a, 1, 'k'}),
+		"required set in map value": cat([]byte{0x08, 0x01}, tag(9, protowire.BytesType), []byte{7, 0x0a, 1, 'k', 0x12, 2, 0x08, 2}),
+		"required in oneof member":  cat([]byte{0x08, 0x01}, tag(12, protowire.BytesType), []byte{2, 0x10, 0x01}),
+		"required in two halves":    cat([]byte{0x08, 0x01}, tag(7, protowire.BytesType), []byte{2, 0x08, 0x01}, tag(7, protowire.BytesType), []byte{2, 0x10, 0x01}),
+		"required missing nested":   cat([]byte{0x08, 0x01}, tag(7, protowire.BytesType), []byte{2, 0x10, 0x01}),
+		"required message missing":  cat([]byte{0x08, 0x01}, tag(16, protowire.BytesType), []byte{0}),
+		"closed enum unknown":       cat([]byte{0x08, 0x01, 0x18, 0x63}, tag(15, protowire.VarintType), []byte{0x07}),
 	}
 }
 
@@ -201,6 +225,7 @@ func TestUnmarshalCases(t *testing.T) {
 			compareUnmarshal(t, b, new(All))
 			compareUnmarshal(t, b, new(Recursive))
 			compareUnmarshal(t, b, new(Empty))
+			compareUnmarshal(t, b, new(Legacy))
 		})
 	}
 }
