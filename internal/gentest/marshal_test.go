@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/dmicro-go/dmicro/codec/protofast"
@@ -108,5 +109,36 @@ func TestUnmarshalDoesNotAlias(t *testing.T) {
 	out.Scalars.Bs = append(out.Scalars.Bs, '!')
 	if out.Scalars.Str != "hello" {
 		t.Fatal("appending to a bytes field overwrote a string")
+	}
+}
+
+// TestMarshalConcurrent marshals one message from several goroutines: the
+// size caches they share are written atomically (run with -race).
+func TestMarshalConcurrent(t *testing.T) {
+	m := randomAll(rand.New(rand.NewPCG(13, 14)), false)
+	want, err := deterministic.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				got, err := m.DmicroMarshalAppend(nil)
+				if err == nil && !bytes.Equal(got, want) {
+					err = errors.New("concurrent marshal differs from proto")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
