@@ -26,7 +26,8 @@ const (
 // checkSupported reports, naming the file and element, what the generator
 // cannot generate for f: groups, extensions and extension ranges (the
 // generated code would have to keep extension fields apart from unknown
-// ones, as protoc-gen-go's messages do), and editions files (protoc 3.21
+// ones, as protoc-gen-go's messages do), fields whose Go name is that of a
+// generated method (DmicroSize ...), and editions files (protoc 3.21
 // does not write them; their feature rules are not implemented). Proto2
 // files are supported: explicit presence, required fields (checked as
 // proto.Marshal and proto.Unmarshal check them) and closed enums (whose
@@ -64,6 +65,8 @@ func checkMessage(path string, m *protogen.Message) error {
 	for _, fd := range m.Fields {
 		d := fd.Desc
 		switch {
+		case fd.GoName == "DmicroSize" || fd.GoName == "DmicroMarshalAppend" || fd.GoName == "DmicroUnmarshal":
+			return fmt.Errorf("%s: message %s: field %s: its Go name %s is that of a generated method, %w", path, name, d.Name(), fd.GoName, errUnsupported)
 		case d.Kind() == protoreflect.GroupKind:
 			return fmt.Errorf("%s: message %s: field %s: groups are %w", path, name, d.Name(), errUnsupported)
 		}

@@ -78,6 +78,9 @@ func TestUnsupported(t *testing.T) {
 			message Foo { optional int32 a = 1; extensions 100 to 200; }
 			extend Foo { optional int32 ext = 100; }`},
 			"e.proto: extension p.ext: extensions are not supported"},
+		{"method name", map[string]string{"m.proto": `syntax = "proto3"; package p; option go_package = "example.com/p";
+			message Foo { int32 dmicro_size = 1; }`},
+			"m.proto: message p.Foo: field dmicro_size: its Go name DmicroSize is that of a generated method, not supported"},
 		{"extension range", map[string]string{"e.proto": `syntax = "proto2"; package p; option go_package = "example.com/p";
 			message Foo { optional int32 a = 1; extensions 100 to 200; }`},
 			"e.proto: message p.Foo: extension ranges are not supported"},
