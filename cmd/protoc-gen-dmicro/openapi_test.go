@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmicro-go/dmicro/internal/genmath"
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
@@ -89,7 +91,11 @@ func TestOpenAPIOptions(t *testing.T) {
 func TestOpenAPIValidates(t *testing.T) {
 	npm := testenv.LookPath(t, "npm", "apt-get install npm")
 	dir := t.TempDir()
-	install := exec.Command(npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "@redocly/cli@"+redoclyVersion)
+	// npm and redocly get a deadline each, so that a registry or a
+	// process that never answers fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	install := exec.CommandContext(ctx, npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "@redocly/cli@"+redoclyVersion)
 	if out, err := install.CombinedOutput(); err != nil {
 		if testenv.InCI() {
 			t.Fatalf("npm install: %v\n%s", err, out)
@@ -104,7 +110,7 @@ func TestOpenAPIValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lint := exec.Command(filepath.Join(dir, "node_modules", ".bin", "redocly"), "lint", "--config", cfg, "--format=json", doc)
+	lint := exec.CommandContext(ctx, filepath.Join(dir, "node_modules", ".bin", "redocly"), "lint", "--config", cfg, "--format=json", doc)
 	lint.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true")
 	var stderr bytes.Buffer
 	lint.Stderr = &stderr
@@ -173,14 +179,19 @@ func TestOpenAPICurl(t *testing.T) {
 			}
 		}},
 		{"Note", `{"text":"hi"}`, "202", func(t *testing.T, _ any, _ string) {
-			if got := <-notes; got != "hi" {
-				t.Errorf("the handler got %q, want hi", got)
+			select {
+			case got := <-notes:
+				if got != "hi" {
+					t.Errorf("the handler got %q, want hi", got)
+				}
+			case <-rpctest.Context(t).Done():
+				t.Fatal("the push's handler did not run")
 			}
 		}},
 	} {
 		t.Run(c.op, func(t *testing.T) {
 			path, op := operationOf(t, doc, "dmicro.genmath.Math."+c.op)
-			args := []string{"-sS", "-X", "POST", "-D", "-", "-w", "\n%{http_code}"}
+			args := []string{"-sS", "--max-time", "60", "-X", "POST", "-D", "-", "-w", "\n%{http_code}"}
 			for _, p := range op["parameters"].([]any) {
 				param := resolve(doc, p.(map[string]any))
 				name, schema := param["name"].(string), param["schema"].(map[string]any)
@@ -202,7 +213,7 @@ func TestOpenAPICurl(t *testing.T) {
 				}
 			}
 			args = append(args, "--data-binary", c.body, "http://"+addr+path)
-			out, err := exec.Command(curl, args...).Output()
+			out, err := exec.CommandContext(rpctest.Context(t), curl, args...).Output()
 			if err != nil {
 				t.Fatalf("curl %q: %v", args, err)
 			}
