@@ -5,51 +5,17 @@ import (
 	"errors"
 	"io"
 	"os"
-	"strconv"
 	"syscall"
 	"testing"
 	"unsafe"
 
 	"github.com/dmicro-go/dmicro/internal/leakcheck"
+	"github.com/dmicro-go/dmicro/internal/ptytest"
 )
-
-// openPTY opens a pseudo-terminal pair, as posix_openpt, grantpt,
-// unlockpt and ptsname do, and closes both ends when the test ends. The
-// master is non-blocking, so that its reads end when the slave closes.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	mfd, err := syscall.Open("/dev/ptmx", syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		t.Skipf("cannot open /dev/ptmx: %v", err)
-	}
-	var unlock int32
-	if err := ioctl(mfd, syscall.TIOCSPTLCK, unsafe.Pointer(&unlock)); err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("unlockpt: %v", err)
-	}
-	var n uint32
-	if err := ioctl(mfd, syscall.TIOCGPTN, unsafe.Pointer(&n)); err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("ptsname: %v", err)
-	}
-	name := "/dev/pts/" + strconv.FormatUint(uint64(n), 10)
-	sfd, err := syscall.Open(name, syscall.O_RDWR|syscall.O_NOCTTY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		syscall.Close(mfd)
-		t.Fatalf("open %s: %v", name, err)
-	}
-	syscall.SetNonblock(mfd, true)
-	master, slave = os.NewFile(uintptr(mfd), "/dev/ptmx"), os.NewFile(uintptr(sfd), name)
-	t.Cleanup(func() {
-		slave.Close()
-		master.Close()
-	})
-	return master, slave
-}
 
 func TestTTY(t *testing.T) {
 	leakcheck.Check(t)
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	if !IsTerminal(slave.Fd()) {
 		t.Fatal("IsTerminal says a pseudo-terminal is not one")
 	}
@@ -113,7 +79,7 @@ func (s signalRaw) MakeRaw() (func() error, error) {
 
 func TestEditorOnPTY(t *testing.T) {
 	leakcheck.Check(t)
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	tty, err := NewTTY(slave.Fd())
 	if err != nil {
 		t.Fatal(err)
