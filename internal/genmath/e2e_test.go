@@ -58,16 +58,7 @@ func serve(t *testing.T, f wire.Format, register func(r *rpc.Router) error) stri
 // dial returns a session to addr from a new client endpoint speaking f.
 func dial(t *testing.T, f wire.Format, addr string) *rpc.Session {
 	t.Helper()
-	cli, err := rpc.NewEndpoint(rpc.Config{Format: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	s, err := cli.Dial(rpctest.Context(t), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return rpctest.Dial(t, rpc.Config{Format: f}, addr)
 }
 
 // fullEcho fills every field of an EchoRequest but the oneof, which the

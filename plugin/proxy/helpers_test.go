@@ -170,16 +170,7 @@ func proxied(t testing.TB, pcfg proxy.Config, cfg rpc.Config) (*backend, *rpc.Se
 func dial(t testing.TB, addr string, cfg rpc.Config) *rpc.Session {
 	t.Helper()
 	cfg.Codecs = append(cfg.Codecs, tagged{})
-	cli, err := rpc.NewEndpoint(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close() })
-	s, err := cli.Dial(rpctest.Context(t), addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return rpctest.Dial(t, cfg, addr)
 }
 
 // newClient returns a client endpoint for Config.Client, closed when the

@@ -84,6 +84,18 @@ func dial(t testing.TB, ep *rpc.Endpoint, addr string) *rpc.Session {
 	return s
 }
 
+// Dial makes a client endpoint from cfg with plugins, closed when the test
+// ends, and returns its session to addr; any failure fails the test.
+func Dial(t testing.TB, cfg rpc.Config, addr string, plugins ...rpc.Plugin) *rpc.Session {
+	t.Helper()
+	ep, err := rpc.NewEndpoint(cfg, plugins...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ep.Close() })
+	return dial(t, ep, addr)
+}
+
 // pair starts a server with the standard services and a client session.
 func pair(t *testing.T, env Env) (*server, *rpc.Endpoint, *rpc.Session) {
 	t.Helper()
