@@ -26,16 +26,20 @@ type conn struct {
 	pending  map[uint32]*outCall // calls sent, waiting for replies
 	npending atomic.Int64        // len(pending), read without pmu
 
-	pender  wire.Pender // the framer, if it may hold messages read already
-	inFrame bool        // the reader is inside a frame (for ReadTimeout); reader only
-	armed   time.Time   // the read deadline set last; reader only
-	firstBy time.Time   // an accepted connection's deadline for its first frame; reader only
+	pender    wire.Pender // the framer, if it may hold messages read already
+	inFrame   bool        // the reader is inside a frame (for ReadTimeout); reader only
+	deferring bool        // the reader holds replies back (writer.deferFlush); reader only
+	armed     time.Time   // the read deadline set last; reader only
+	firstBy   time.Time   // an accepted connection's deadline for its first frame; reader only
 
 	// readerState says who reads: readerReading, readerInline (the reader
 	// is running a lone call's handler itself) or readerHandedOff (the
 	// takeover timer started a new reader meanwhile).
 	readerState atomic.Int32
-	takeover    *time.Timer // starts a new reader when an inline handler runs long
+	inlineAt    atomic.Int64 // when the inline handler's call was read, on the endpoint's clock
+	watchdog    *time.Timer  // starts a new reader when an inline handler runs long (inline.go)
+	watchArmed  atomic.Bool
+	bframer     wire.BufferedFramer // the framer, if it tells whether its next frame is buffered
 
 	imu     sync.Mutex
 	inbound map[uint32]*inbound   // calls being handled, for cancel frames
@@ -85,6 +89,9 @@ func newConn(s *Session, nc net.Conn, br *bufio.Reader, f wire.Format) *conn {
 	c.w.c = c
 	c.w.kick = make(chan struct{}, 1)
 	c.pender, _ = c.framer.(wire.Pender)
+	c.bframer, _ = c.framer.(wire.BufferedFramer)
+	c.watchdog = time.AfterFunc(time.Hour, c.watch)
+	c.watchdog.Stop()
 	if pa, ok := c.framer.(wire.PushAcker); ok {
 		c.acksPushes = pa.AcksPushes()
 	}
@@ -131,6 +138,7 @@ func (c *conn) fail(err *Status) {
 		close(c.closed)
 		c.nc.Close()
 		c.drain.stopAckTimer()
+		c.watchdog.Stop()
 		reason := err
 		if reason == nil {
 			reason = NewStatus(CodeConnClosed, "connection closed")

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/dmicro-go/dmicro/rpc/wire"
 )
@@ -34,7 +35,10 @@ func (c *conn) onCall(m *wire.Message) (handedOff bool) {
 		return false
 	}
 	if c.br.Buffered() == 0 && c.lone() {
-		return c.inline(in)
+		return c.inline(in, false)
+	}
+	if in.h.quick() && c.tryAcquire() {
+		return c.inline(in, true)
 	}
 	e.workers.run(in)
 	return false
@@ -111,6 +115,19 @@ func (c *conn) acquire(in *inbound) error {
 	return nil
 }
 
+// tryAcquire takes running slots if they are free now, keeping the places
+// admit reserved either way.
+func (c *conn) tryAcquire() bool {
+	if !c.s.limit.tryAcquire() {
+		return false
+	}
+	if !c.ep.limit.tryAcquire() {
+		c.s.limit.unacquire()
+		return false
+	}
+	return true
+}
+
 func (c *conn) releaseSlots() {
 	c.ep.limit.release()
 	c.s.limit.release()
@@ -123,14 +140,34 @@ func (c *conn) refuseCall(in *inbound, st *Status) {
 	c.finishCall(in, nil, st)
 }
 
-func (c *conn) serveCall(in *inbound) {
+// serveCall runs a call, waiting for its running slots first. It returns
+// how long the argument's decoding and the handler took, measured from
+// since, or from when the slots were acquired if since is sinceAcquired
+// (ran < 0: not measured, since < 0, or the call was refused).
+func (c *conn) serveCall(in *inbound, since time.Duration) (ran time.Duration) {
 	if err := c.acquire(in); err != nil {
 		c.refuseCall(in, StatusOf(err))
-		return
+		return -1
 	}
+	if since == sinceAcquired {
+		since = c.ep.now()
+	}
+	return c.serveAcquired(in, since)
+}
+
+// sinceAcquired asks serveCall to measure from when the slots are acquired.
+const sinceAcquired = -2
+
+// serveAcquired runs a call that holds its running slots; see serveCall.
+func (c *conn) serveAcquired(in *inbound, since time.Duration) (ran time.Duration) {
 	reply, err := c.runCall(in)
+	ran = -1
+	if since >= 0 {
+		ran = c.ep.now() - since
+	}
 	c.releaseSlots()
 	c.finishCall(in, reply, err)
+	return ran
 }
 
 // runCall decodes the argument and runs the handler, unless the call's

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"reflect"
+	"sync/atomic"
 )
 
 // handler is one registered route.
@@ -19,6 +20,11 @@ type handler struct {
 	// intercepted runs the handler through the interceptors of its
 	// plugins; nil when there are none.
 	intercepted HandlerFunc
+
+	// slow counts down the calls to run on workers before the reader
+	// tries running this handler itself again (inline.go).
+	slow       atomic.Int32
+	slowStreak atomic.Int32 // inline runs in a row longer than inlineQuick
 }
 
 // CallHandler is a call handler made by [CallFunc], ready to register with

@@ -66,6 +66,26 @@ func (l *limiter) acquire(ctx context.Context) error {
 	}
 }
 
+// tryAcquire takes a running slot if one is free now.
+func (l *limiter) tryAcquire() bool {
+	if l == nil {
+		return true
+	}
+	select {
+	case l.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// unacquire gives back a running slot, keeping the place.
+func (l *limiter) unacquire() {
+	if l != nil {
+		<-l.slots
+	}
+}
+
 // release frees a running slot and the place.
 func (l *limiter) release() {
 	if l == nil {

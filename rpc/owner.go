@@ -14,7 +14,7 @@ import "sync"
 //   - each AsyncCall.
 //
 // Handlers are not waited for: like net/http's, they may outlive Close,
-// whose contexts tell them to stop. A reader runs a lone call's handler
+// whose contexts tell them to stop. A reader runs some calls' handlers
 // itself (inline.go); if the handler runs long, a new goroutine takes the
 // reading over, and with it the reader's place in the count: the place
 // passes to the new goroutine with no Add or Done (takeOver), and the

@@ -48,6 +48,12 @@ func (c *conn) readFrames() (err *Status) {
 		if err := runHook(c.ep.plugins.beforeReadHeader, BeforeReadHeaderHook.BeforeReadHeader, c.s); err != nil {
 			return StatusOf(err)
 		}
+		if c.deferring && !c.nextBuffered() {
+			// The batch of calls read together ends here: the replies
+			// held back go out before the reader waits for the network.
+			c.deferring = false
+			c.w.endDeferral()
+		}
 		if err := c.awaitFrame(); err != nil {
 			return c.readError(err)
 		}

@@ -44,7 +44,7 @@ func (p *workerPool) work(in *inbound) {
 	for {
 		c := in.conn
 		if in.w.Type == wire.TypeCall {
-			c.serveCall(in)
+			c.serveWorkerCall(in)
 		} else {
 			c.servePush(in)
 		}

@@ -26,20 +26,27 @@ var errMoved = errors.New("rpc: connection is going away")
 // nothing else in flight on the connection (conn.lone) writes its frame
 // itself instead: a goroutine switch is all the flusher would add, and on
 // a multi-core machine a switch to another thread costs more than the
-// write.
+// write. While the reader runs the handlers of a batch of calls itself,
+// their replies wait in the queue without waking the flusher (deferred)
+// until the batch ends (inline.go).
 type writer struct {
 	c *conn
 
-	mu      sync.Mutex
-	buf     []byte
-	spare   []byte
-	busy    bool  // the flusher owns the queue until it is empty
-	err     error // the first write error; the connection is closing
-	noNew   bool  // drainNoNew, set under mu so that no call is queued after a go-away
-	closing bool  // close the connection once the queue is empty
-	room    chan struct{}
-	held    int // bytes of the endpoint's memory budget that queued frames hold
-	credit  int // bytes reserved from the budget for frames yet to come
+	mu    sync.Mutex
+	buf   []byte
+	spare []byte
+	busy  bool  // the flusher owns the queue until it is empty
+	err   error // the first write error; the connection is closing
+	noNew bool  // drainNoNew, set under mu so that no call is queued after a go-away
+	// deferred holds queued frames back from the flusher: the reader is
+	// running handlers of a batch of calls itself, and wakes the flusher
+	// once it reaches the end of the batch (endDeferral), or the queue
+	// holds maxDeferred bytes.
+	deferred bool
+	closing  bool // close the connection once the queue is empty
+	room     chan struct{}
+	held     int // bytes of the endpoint's memory budget that queued frames hold
+	credit   int // bytes reserved from the budget for frames yet to come
 
 	kick chan struct{} // wakes the flusher goroutine
 }
@@ -132,6 +139,13 @@ func (w *writer) send(ctx context.Context, m *wire.Message, newWork bool) error 
 		}
 		w.mu.Lock()
 	}
+	if w.deferred {
+		if len(w.buf) < maxDeferred {
+			w.mu.Unlock()
+			return nil
+		}
+		w.deferred = false
+	}
 	if !w.busy && w.c.lone() {
 		// Nothing else is in flight to coalesce with: write now, in this
 		// goroutine, rather than wake the flusher and wait for it.
@@ -175,6 +189,26 @@ func (w *writer) sendRaw(b []byte) {
 	}
 	w.buf = append(w.buf, b...)
 	w.wakeLocked()
+}
+
+// deferFlush holds the frames queued from now on back from the flusher,
+// until endDeferral.
+func (w *writer) deferFlush() {
+	w.mu.Lock()
+	w.deferred = true
+	w.mu.Unlock()
+}
+
+// endDeferral wakes the flusher for the frames held back since deferFlush.
+func (w *writer) endDeferral() {
+	w.mu.Lock()
+	if w.deferred {
+		w.deferred = false
+		if len(w.buf) > 0 {
+			w.wakeLocked()
+		}
+	}
+	w.mu.Unlock()
 }
 
 // stopNewWork refuses new calls and pushes from now on.
@@ -287,6 +321,10 @@ func (w *writer) failed(err error) {
 		w.room = nil
 	}
 }
+
+// maxDeferred is the most bytes held back from the flusher while a reader
+// runs a batch of calls itself: about what one write system call carries.
+const maxDeferred = 64 << 10
 
 // maxSpareWrite is the largest write buffer a connection keeps for reuse.
 // Batches under heavy load reach a few hundred KiB; reusing them avoids an

@@ -142,6 +142,21 @@ func (fr *FrameReader) ReadFrame(m *Message) ([]byte, error) {
 	return buf, nil
 }
 
+// FrameBuffered reports whether the next frame is whole in R's buffer, so
+// that ReadFrame will return it without reading from the network. It
+// makes FrameReader, and the framers that embed it, a [BufferedFramer].
+func (fr *FrameReader) FrameBuffered() bool {
+	if fr.skip > 0 || fr.discard {
+		return false
+	}
+	b := fr.R.Buffered()
+	if b < FrameLenSize {
+		return false
+	}
+	p, _ := fr.R.Peek(FrameLenSize) // buffered: it cannot fail
+	return uint64(b) >= FrameLenSize+uint64(binary.BigEndian.Uint32(p))
+}
+
 // refuse refuses a frame of n bytes after the length field with err and
 // code, showing only its first bytes to Header. The next ReadFrame skips
 // the frame, and when far is set, everything after it.

@@ -8,3 +8,13 @@ package wire
 type Pender interface {
 	Pending() bool
 }
+
+// BufferedFramer is implemented by framers that can tell whether their next
+// frame has arrived whole (every framer embedding a [FrameReader] does). A
+// connection that answers a batch of calls read together holds the answers
+// back until the batch ends, and it ends where the next read would wait for
+// the network: FrameBuffered says where that is. A framer that cannot tell
+// gets no answers held back.
+type BufferedFramer interface {
+	FrameBuffered() bool
+}
