@@ -243,11 +243,11 @@ func (x *marshalGen) valueSize(fd *protogen.Field, v string) string {
 func (x *marshalGen) appendValue(fd *protogen.Field, v string) string {
 	switch fd.Desc.Kind() {
 	case protoreflect.BoolKind:
-		return x.pw("AppendVarint") + "(b, " + x.pw("EncodeBool") + "(" + v + "))"
+		return x.pf("AppendVarint") + "(b, " + x.pw("EncodeBool") + "(" + v + "))"
 	case protoreflect.Sint32Kind:
-		return x.pw("AppendVarint") + "(b, " + x.pw("EncodeZigZag") + "(int64(" + v + ")))"
+		return x.pf("AppendVarint") + "(b, " + x.pw("EncodeZigZag") + "(int64(" + v + ")))"
 	case protoreflect.Sint64Kind:
-		return x.pw("AppendVarint") + "(b, " + x.pw("EncodeZigZag") + "(" + v + "))"
+		return x.pf("AppendVarint") + "(b, " + x.pw("EncodeZigZag") + "(" + v + "))"
 	case protoreflect.Fixed32Kind:
 		return x.pw("AppendFixed32") + "(b, " + v + ")"
 	case protoreflect.Sfixed32Kind:
@@ -261,11 +261,11 @@ func (x *marshalGen) appendValue(fd *protogen.Field, v string) string {
 	case protoreflect.DoubleKind:
 		return x.pw("AppendFixed64") + "(b, " + x.id(mathPkg, "Float64bits") + "(" + v + "))"
 	case protoreflect.StringKind:
-		return x.pw("AppendString") + "(b, " + v + ")"
+		return x.pf("AppendString") + "(b, " + v + ")"
 	case protoreflect.BytesKind:
-		return x.pw("AppendBytes") + "(b, " + v + ")"
+		return x.pf("AppendBytes") + "(b, " + v + ")"
 	}
-	return x.pw("AppendVarint") + "(b, uint64(" + v + "))"
+	return x.pf("AppendVarint") + "(b, uint64(" + v + "))"
 }
 
 // nonZero returns the condition under which proto3 writes value v of a

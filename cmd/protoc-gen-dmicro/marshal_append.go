@@ -79,7 +79,7 @@ func (x *marshalGen) utf8Check(fd *protogen.Field, v string) {
 func (x *marshalGen) appendMessage(msg *protogen.Message, v string) {
 	g := x.g
 	if x.isLocal(msg) {
-		g.P("b = ", x.pw("AppendVarint"), "(b, uint64(", v, ".dmicroCachedSize()))")
+		g.P("b = ", x.pf("AppendVarint"), "(b, uint64(", v, ".dmicroCachedSize()))")
 		g.P("if b, err = ", v, ".dmicroAppend(b); err != nil { return b, err }")
 		return
 	}
@@ -113,7 +113,7 @@ func (x *marshalGen) fieldAppend(fd *protogen.Field) {
 		g.P("if len(", f, ") > 0 {")
 		g.P(x.packedSize(fd, f))
 		g.P("b = append(b, ", tag, ")")
-		g.P("b = ", x.pw("AppendVarint"), "(b, uint64(l))")
+		g.P("b = ", x.pf("AppendVarint"), "(b, uint64(l))")
 		g.P("for _, v := range ", f, " {")
 		g.P("b = ", x.appendValue(fd, "v"))
 		g.P("}")
@@ -159,11 +159,11 @@ func (x *marshalGen) mapAppend(fd *protogen.Field, f string) {
 	g.P("b = append(b, ", tag, ")")
 	switch {
 	case !msg:
-		g.P("b = ", x.pw("AppendVarint"), "(b, uint64(2 + ", x.valueSize(k, "k"), " + ", x.valueSize(v, "v"), "))")
+		g.P("b = ", x.pf("AppendVarint"), "(b, uint64(2 + ", x.valueSize(k, "k"), " + ", x.valueSize(v, "v"), "))")
 	case x.isLocal(v.Message):
-		g.P("b = ", x.pw("AppendVarint"), "(b, uint64(2 + ", x.valueSize(k, "k"), " + ", x.pw("SizeBytes"), "(v.dmicroCachedSize())))")
+		g.P("b = ", x.pf("AppendVarint"), "(b, uint64(2 + ", x.valueSize(k, "k"), " + ", x.pw("SizeBytes"), "(v.dmicroCachedSize())))")
 	default:
-		g.P("b = ", x.pw("AppendVarint"), "(b, uint64(2 + ", x.valueSize(k, "k"), " + ", x.pw("SizeBytes"), "(", x.pf("CachedSize"), "(v))))")
+		g.P("b = ", x.pf("AppendVarint"), "(b, uint64(2 + ", x.valueSize(k, "k"), " + ", x.pw("SizeBytes"), "(", x.pf("CachedSize"), "(v))))")
 	}
 	kt, _ := tagBytes(1, wireType(k.Desc.Kind()))
 	vt, _ := tagBytes(2, wireType(v.Desc.Kind()))

@@ -2,6 +2,7 @@ package protofast
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"maps"
 	"math"
@@ -98,10 +99,46 @@ func String(b []byte) string {
 }
 
 // ValidString reports whether s is valid UTF-8.
-func ValidString(s string) bool { return utf8.ValidString(s) }
+func ValidString(s string) bool {
+	return ascii(unsafe.Slice(unsafe.StringData(s), len(s))) || utf8.ValidString(s)
+}
 
 // Valid reports whether b is valid UTF-8.
-func Valid(b []byte) bool { return utf8.Valid(b) }
+func Valid(b []byte) bool { return ascii(b) || utf8.Valid(b) }
+
+// ascii reports whether b is all ASCII, eight bytes at a time and with one
+// test at the end: most strings are, and are short, where utf8.Valid's
+// loop costs more than the bytes.
+func ascii(b []byte) bool {
+	var acc uint64
+	for len(b) >= 8 {
+		acc |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
+	for _, c := range b {
+		acc |= uint64(c)
+	}
+	return acc&0x8080808080808080 == 0
+}
+
+// AppendVarint appends v as a varint. A value under 128 takes one byte,
+// appended here without a call.
+func AppendVarint(b []byte, v uint64) []byte {
+	if v < 0x80 {
+		return append(b, byte(v))
+	}
+	return protowire.AppendVarint(b, v)
+}
+
+// AppendString appends s after its length.
+func AppendString(b []byte, s string) []byte {
+	return append(AppendVarint(b, uint64(len(s))), s...)
+}
+
+// AppendBytes appends v after its length.
+func AppendBytes(b []byte, v []byte) []byte {
+	return append(AppendVarint(b, uint64(len(v))), v...)
+}
 
 // CountVarints returns how many varints b holds, for sizing a slice
 // before decoding a packed field.

@@ -3,7 +3,10 @@ package protofast
 import (
 	"bytes"
 	"errors"
+	"math"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -85,5 +88,45 @@ func TestHelpers(t *testing.T) {
 	}
 	if err := Unmarshal(nil, nil, 0); !errors.Is(err, ErrDepth) {
 		t.Errorf("Unmarshal at depth 0 = %v", err)
+	}
+}
+
+// TestValid: the ASCII fast path agrees with unicode/utf8 wherever the
+// first non-ASCII byte falls, in the 8-byte words or in the tail.
+func TestValid(t *testing.T) {
+	bad := []string{"\xff", "\xc3", "\xed\xa0\x80", "\xf4\x90\x80\x80"}
+	good := []string{"é", "€", "😀"}
+	for n := 0; n <= 20; n++ {
+		for i := 0; i <= n; i++ {
+			for _, ins := range append(bad, good...) {
+				s := strings.Repeat("a", i) + ins + strings.Repeat("b", n-i)
+				if got, want := ValidString(s), utf8.ValidString(s); got != want {
+					t.Errorf("ValidString(%q) = %v, want %v", s, got, want)
+				}
+				if got, want := Valid([]byte(s)), utf8.Valid([]byte(s)); got != want {
+					t.Errorf("Valid(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+		if s := strings.Repeat("x", n); !ValidString(s) || !Valid([]byte(s)) {
+			t.Errorf("ASCII %q not valid", s)
+		}
+	}
+}
+
+// TestAppend: the appenders write what protowire's do.
+func TestAppend(t *testing.T) {
+	for _, v := range []uint64{0, 1, 0x7f, 0x80, 0x3fff, 0x4000, 1 << 35, math.MaxUint64} {
+		if got, want := AppendVarint([]byte{9}, v), protowire.AppendVarint([]byte{9}, v); !bytes.Equal(got, want) {
+			t.Errorf("AppendVarint(%d) = %x, want %x", v, got, want)
+		}
+	}
+	for _, s := range []string{"", "x", strings.Repeat("y", 200)} {
+		if got, want := AppendString(nil, s), protowire.AppendString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("AppendString(%d bytes) = %x, want %x", len(s), got, want)
+		}
+		if got, want := AppendBytes(nil, []byte(s)), protowire.AppendBytes(nil, []byte(s)); !bytes.Equal(got, want) {
+			t.Errorf("AppendBytes(%d bytes) = %x, want %x", len(s), got, want)
+		}
 	}
 }

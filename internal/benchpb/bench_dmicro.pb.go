@@ -74,28 +74,28 @@ func (m *Address) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.bench.Address.street")
 		}
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, m.Street)
+		b = protofast.AppendString(b, m.Street)
 	}
 	if len(m.City) > 0 {
 		if !protofast.ValidString(m.City) {
 			return b, protofast.InvalidUTF8("dmicro.bench.Address.city")
 		}
 		b = append(b, 0x12)
-		b = protowire.AppendString(b, m.City)
+		b = protofast.AppendString(b, m.City)
 	}
 	if len(m.Country) > 0 {
 		if !protofast.ValidString(m.Country) {
 			return b, protofast.InvalidUTF8("dmicro.bench.Address.country")
 		}
 		b = append(b, 0x1a)
-		b = protowire.AppendString(b, m.Country)
+		b = protofast.AppendString(b, m.Country)
 	}
 	if len(m.PostalCode) > 0 {
 		if !protofast.ValidString(m.PostalCode) {
 			return b, protofast.InvalidUTF8("dmicro.bench.Address.postal_code")
 		}
 		b = append(b, 0x22)
-		b = protowire.AppendString(b, m.PostalCode)
+		b = protofast.AppendString(b, m.PostalCode)
 	}
 	if m.Latitude != 0 || math.Signbit(float64(m.Latitude)) {
 		b = append(b, 0x29)
@@ -382,155 +382,155 @@ func (m *BenchmarkMessage) dmicroAppend(b []byte) ([]byte, error) {
 	var err error
 	if m.Id != 0 {
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(m.Id))
+		b = protofast.AppendVarint(b, uint64(m.Id))
 	}
 	if len(m.RequestId) > 0 {
 		if !protofast.ValidString(m.RequestId) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.request_id")
 		}
 		b = append(b, 0x12)
-		b = protowire.AppendString(b, m.RequestId)
+		b = protofast.AppendString(b, m.RequestId)
 	}
 	if len(m.TraceId) > 0 {
 		if !protofast.ValidString(m.TraceId) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.trace_id")
 		}
 		b = append(b, 0x1a)
-		b = protowire.AppendString(b, m.TraceId)
+		b = protofast.AppendString(b, m.TraceId)
 	}
 	if m.UserId != 0 {
 		b = append(b, 0x20)
-		b = protowire.AppendVarint(b, uint64(m.UserId))
+		b = protofast.AppendVarint(b, uint64(m.UserId))
 	}
 	if m.TenantId != 0 {
 		b = append(b, 0x28)
-		b = protowire.AppendVarint(b, uint64(m.TenantId))
+		b = protofast.AppendVarint(b, uint64(m.TenantId))
 	}
 	if len(m.SessionId) > 0 {
 		if !protofast.ValidString(m.SessionId) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.session_id")
 		}
 		b = append(b, 0x32)
-		b = protowire.AppendString(b, m.SessionId)
+		b = protofast.AppendString(b, m.SessionId)
 	}
 	if len(m.UserName) > 0 {
 		if !protofast.ValidString(m.UserName) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.user_name")
 		}
 		b = append(b, 0x3a)
-		b = protowire.AppendString(b, m.UserName)
+		b = protofast.AppendString(b, m.UserName)
 	}
 	if len(m.DisplayName) > 0 {
 		if !protofast.ValidString(m.DisplayName) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.display_name")
 		}
 		b = append(b, 0x42)
-		b = protowire.AppendString(b, m.DisplayName)
+		b = protofast.AppendString(b, m.DisplayName)
 	}
 	if len(m.Email) > 0 {
 		if !protofast.ValidString(m.Email) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.email")
 		}
 		b = append(b, 0x4a)
-		b = protowire.AppendString(b, m.Email)
+		b = protofast.AppendString(b, m.Email)
 	}
 	if len(m.ServiceName) > 0 {
 		if !protofast.ValidString(m.ServiceName) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.service_name")
 		}
 		b = append(b, 0x52)
-		b = protowire.AppendString(b, m.ServiceName)
+		b = protofast.AppendString(b, m.ServiceName)
 	}
 	if len(m.MethodName) > 0 {
 		if !protofast.ValidString(m.MethodName) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.method_name")
 		}
 		b = append(b, 0x5a)
-		b = protowire.AppendString(b, m.MethodName)
+		b = protofast.AppendString(b, m.MethodName)
 	}
 	if len(m.Title) > 0 {
 		if !protofast.ValidString(m.Title) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.title")
 		}
 		b = append(b, 0x62)
-		b = protowire.AppendString(b, m.Title)
+		b = protofast.AppendString(b, m.Title)
 	}
 	if len(m.Description) > 0 {
 		if !protofast.ValidString(m.Description) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.description")
 		}
 		b = append(b, 0x6a)
-		b = protowire.AppendString(b, m.Description)
+		b = protofast.AppendString(b, m.Description)
 	}
 	if len(m.Locale) > 0 {
 		if !protofast.ValidString(m.Locale) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.locale")
 		}
 		b = append(b, 0x72)
-		b = protowire.AppendString(b, m.Locale)
+		b = protofast.AppendString(b, m.Locale)
 	}
 	if len(m.Currency) > 0 {
 		if !protofast.ValidString(m.Currency) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.currency")
 		}
 		b = append(b, 0x7a)
-		b = protowire.AppendString(b, m.Currency)
+		b = protofast.AppendString(b, m.Currency)
 	}
 	if m.Version != 0 {
 		b = append(b, 0x80, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Version))
+		b = protofast.AppendVarint(b, uint64(m.Version))
 	}
 	if m.Attempt != 0 {
 		b = append(b, 0x88, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Attempt))
+		b = protofast.AppendVarint(b, uint64(m.Attempt))
 	}
 	if m.ItemCount != 0 {
 		b = append(b, 0x90, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.ItemCount))
+		b = protofast.AppendVarint(b, uint64(m.ItemCount))
 	}
 	if m.Page != 0 {
 		b = append(b, 0x98, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Page))
+		b = protofast.AppendVarint(b, uint64(m.Page))
 	}
 	if m.PageSize != 0 {
 		b = append(b, 0xa0, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.PageSize))
+		b = protofast.AppendVarint(b, uint64(m.PageSize))
 	}
 	if m.StatusCode != 0 {
 		b = append(b, 0xa8, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.StatusCode))
+		b = protofast.AppendVarint(b, uint64(m.StatusCode))
 	}
 	if m.Priority != 0 {
 		b = append(b, 0xb0, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Priority))
+		b = protofast.AppendVarint(b, uint64(m.Priority))
 	}
 	if m.CreatedAtUnixMs != 0 {
 		b = append(b, 0xb8, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.CreatedAtUnixMs))
+		b = protofast.AppendVarint(b, uint64(m.CreatedAtUnixMs))
 	}
 	if m.UpdatedAtUnixMs != 0 {
 		b = append(b, 0xc0, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.UpdatedAtUnixMs))
+		b = protofast.AppendVarint(b, uint64(m.UpdatedAtUnixMs))
 	}
 	if m.TotalAmountCents != 0 {
 		b = append(b, 0xc8, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.TotalAmountCents))
+		b = protofast.AppendVarint(b, uint64(m.TotalAmountCents))
 	}
 	if m.QuotaRemaining != 0 {
 		b = append(b, 0xd0, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.QuotaRemaining))
+		b = protofast.AppendVarint(b, uint64(m.QuotaRemaining))
 	}
 	if m.RegionCode != 0 {
 		b = append(b, 0xd8, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.RegionCode))
+		b = protofast.AppendVarint(b, uint64(m.RegionCode))
 	}
 	if m.Sequence != 0 {
 		b = append(b, 0xe0, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Sequence))
+		b = protofast.AppendVarint(b, uint64(m.Sequence))
 	}
 	if m.BalanceDelta != 0 {
 		b = append(b, 0xe8, 0x01)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(m.BalanceDelta)))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(m.BalanceDelta)))
 	}
 	if m.Score != 0 || math.Signbit(float64(m.Score)) {
 		b = append(b, 0xf1, 0x01)
@@ -542,45 +542,45 @@ func (m *BenchmarkMessage) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.Active {
 		b = append(b, 0x80, 0x02)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.Active))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.Active))
 	}
 	if m.Verified {
 		b = append(b, 0x88, 0x02)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.Verified))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.Verified))
 	}
 	if m.Premium {
 		b = append(b, 0x90, 0x02)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.Premium))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.Premium))
 	}
 	if m.DryRun {
 		b = append(b, 0x98, 0x02)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.DryRun))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.DryRun))
 	}
 	if m.Compressed {
 		b = append(b, 0xa0, 0x02)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.Compressed))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.Compressed))
 	}
 	if m.Retryable {
 		b = append(b, 0xa8, 0x02)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.Retryable))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.Retryable))
 	}
 	for _, v := range m.Tags {
 		if !protofast.ValidString(v) {
 			return b, protofast.InvalidUTF8("dmicro.bench.BenchmarkMessage.tags")
 		}
 		b = append(b, 0xb2, 0x02)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	if m.Address != nil {
 		b = append(b, 0xba, 0x02)
-		b = protowire.AppendVarint(b, uint64(m.Address.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Address.dmicroCachedSize()))
 		if b, err = m.Address.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	if len(m.Checksum) > 0 {
 		b = append(b, 0xc2, 0x02)
-		b = protowire.AppendBytes(b, m.Checksum)
+		b = protofast.AppendBytes(b, m.Checksum)
 	}
 	return append(b, m.unknownFields...), nil
 }

@@ -67,9 +67,9 @@ func (m *AddRequest) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(uint64(v))
 		}
 		b = append(b, 0x0a)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.Operands {
-			b = protowire.AppendVarint(b, uint64(v))
+			b = protofast.AppendVarint(b, uint64(v))
 		}
 	}
 	return append(b, m.unknownFields...), nil
@@ -189,7 +189,7 @@ func (m *AddReply) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.Sum != 0 {
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(m.Sum))
+		b = protofast.AppendVarint(b, uint64(m.Sum))
 	}
 	return append(b, m.unknownFields...), nil
 }
@@ -506,7 +506,7 @@ func (m *NoteRequest) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.genmath.NoteRequest.text")
 		}
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, m.Text)
+		b = protofast.AppendString(b, m.Text)
 	}
 	return append(b, m.unknownFields...), nil
 }
@@ -672,27 +672,27 @@ func (m *EchoRequest) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.genmath.EchoRequest.text")
 		}
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, m.Text)
+		b = protofast.AppendString(b, m.Text)
 	}
 	if len(m.Data) > 0 {
 		b = append(b, 0x12)
-		b = protowire.AppendBytes(b, m.Data)
+		b = protofast.AppendBytes(b, m.Data)
 	}
 	if m.I32 != 0 {
 		b = append(b, 0x18)
-		b = protowire.AppendVarint(b, uint64(m.I32))
+		b = protofast.AppendVarint(b, uint64(m.I32))
 	}
 	if m.U32 != 0 {
 		b = append(b, 0x20)
-		b = protowire.AppendVarint(b, uint64(m.U32))
+		b = protofast.AppendVarint(b, uint64(m.U32))
 	}
 	if m.I64 != 0 {
 		b = append(b, 0x28)
-		b = protowire.AppendVarint(b, uint64(m.I64))
+		b = protofast.AppendVarint(b, uint64(m.I64))
 	}
 	if m.U64 != 0 {
 		b = append(b, 0x30)
-		b = protowire.AppendVarint(b, uint64(m.U64))
+		b = protofast.AppendVarint(b, uint64(m.U64))
 	}
 	if m.F64 != 0 {
 		b = append(b, 0x39)
@@ -704,18 +704,18 @@ func (m *EchoRequest) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.Flag {
 		b = append(b, 0x48)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.Flag))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.Flag))
 	}
 	if m.Color != 0 {
 		b = append(b, 0x50)
-		b = protowire.AppendVarint(b, uint64(m.Color))
+		b = protofast.AppendVarint(b, uint64(m.Color))
 	}
 	for _, v := range m.Tags {
 		if !protofast.ValidString(v) {
 			return b, protofast.InvalidUTF8("dmicro.genmath.EchoRequest.tags")
 		}
 		b = append(b, 0x5a)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	for _, k := range protofast.SortedKeys(m.Counts) {
 		v := m.Counts[k]
@@ -723,11 +723,11 @@ func (m *EchoRequest) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.genmath.EchoRequest.CountsEntry.key")
 		}
 		b = append(b, 0x62)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeVarint(uint64(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeVarint(uint64(v))))
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, k)
+		b = protofast.AppendString(b, k)
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	for _, k := range protofast.SortedKeys(m.Names) {
 		v := m.Names[k]
@@ -735,29 +735,29 @@ func (m *EchoRequest) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.genmath.EchoRequest.NamesEntry.value")
 		}
 		b = append(b, 0x6a)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(len(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(len(v))))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(k))
+		b = protofast.AppendVarint(b, uint64(k))
 		b = append(b, 0x12)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	if m.Point != nil {
 		b = append(b, 0x72)
-		b = protowire.AppendVarint(b, uint64(m.Point.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Point.dmicroCachedSize()))
 		if b, err = m.Point.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	for _, v := range m.Path {
 		b = append(b, 0x7a)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	if m.Maybe != nil {
 		b = append(b, 0x80, 0x01)
-		b = protowire.AppendVarint(b, uint64(*m.Maybe))
+		b = protofast.AppendVarint(b, uint64(*m.Maybe))
 	}
 	if m.At != nil {
 		b = append(b, 0x8a, 0x01)
@@ -769,7 +769,7 @@ func (m *EchoRequest) dmicroAppend(b []byte) ([]byte, error) {
 	case *EchoRequest_Number:
 		if x != nil {
 			b = append(b, 0x90, 0x01)
-			b = protowire.AppendVarint(b, uint64(x.Number))
+			b = protofast.AppendVarint(b, uint64(x.Number))
 		}
 	case *EchoRequest_Word:
 		if x != nil {
@@ -777,7 +777,7 @@ func (m *EchoRequest) dmicroAppend(b []byte) ([]byte, error) {
 				return b, protofast.InvalidUTF8("dmicro.genmath.EchoRequest.word")
 			}
 			b = append(b, 0x9a, 0x01)
-			b = protowire.AppendString(b, x.Word)
+			b = protofast.AppendString(b, x.Word)
 		}
 	}
 	return append(b, m.unknownFields...), nil
@@ -1177,11 +1177,11 @@ func (m *EchoRequest_Point) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.X != 0 {
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(m.X)))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(m.X)))
 	}
 	if m.Y != 0 {
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(m.Y)))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(m.Y)))
 	}
 	return append(b, m.unknownFields...), nil
 }
@@ -1298,7 +1298,7 @@ func (m *EchoReply) dmicroAppend(b []byte) ([]byte, error) {
 	var err error
 	if m.Request != nil {
 		b = append(b, 0x0a)
-		b = protowire.AppendVarint(b, uint64(m.Request.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Request.dmicroCachedSize()))
 		if b, err = m.Request.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -1312,15 +1312,15 @@ func (m *EchoReply) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.genmath.EchoReply.MetaEntry.value")
 		}
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(len(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(len(v))))
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, k)
+		b = protofast.AppendString(b, k)
 		b = append(b, 0x12)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	if m.DeadlineMs != 0 {
 		b = append(b, 0x18)
-		b = protowire.AppendVarint(b, uint64(m.DeadlineMs))
+		b = protofast.AppendVarint(b, uint64(m.DeadlineMs))
 	}
 	return append(b, m.unknownFields...), nil
 }

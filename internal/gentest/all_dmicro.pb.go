@@ -102,27 +102,27 @@ func (m *Scalars) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.I32 != 0 {
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(m.I32))
+		b = protofast.AppendVarint(b, uint64(m.I32))
 	}
 	if m.I64 != 0 {
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(m.I64))
+		b = protofast.AppendVarint(b, uint64(m.I64))
 	}
 	if m.U32 != 0 {
 		b = append(b, 0x18)
-		b = protowire.AppendVarint(b, uint64(m.U32))
+		b = protofast.AppendVarint(b, uint64(m.U32))
 	}
 	if m.U64 != 0 {
 		b = append(b, 0x20)
-		b = protowire.AppendVarint(b, uint64(m.U64))
+		b = protofast.AppendVarint(b, uint64(m.U64))
 	}
 	if m.S32 != 0 {
 		b = append(b, 0x28)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(m.S32)))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(m.S32)))
 	}
 	if m.S64 != 0 {
 		b = append(b, 0x30)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(m.S64))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(m.S64))
 	}
 	if m.F32 != 0 {
 		b = append(b, 0x3d)
@@ -150,22 +150,22 @@ func (m *Scalars) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.Bl {
 		b = append(b, 0x68)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(m.Bl))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(m.Bl))
 	}
 	if len(m.Str) > 0 {
 		if !protofast.ValidString(m.Str) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.Scalars.str")
 		}
 		b = append(b, 0x72)
-		b = protowire.AppendString(b, m.Str)
+		b = protofast.AppendString(b, m.Str)
 	}
 	if len(m.Bs) > 0 {
 		b = append(b, 0x7a)
-		b = protowire.AppendBytes(b, m.Bs)
+		b = protofast.AppendBytes(b, m.Bs)
 	}
 	if m.Color != 0 {
 		b = append(b, 0x80, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Color))
+		b = protofast.AppendVarint(b, uint64(m.Color))
 	}
 	return append(b, m.unknownFields...), nil
 }
@@ -649,18 +649,18 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	var err error
 	if m.Scalars != nil {
 		b = append(b, 0x0a)
-		b = protowire.AppendVarint(b, uint64(m.Scalars.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Scalars.dmicroCachedSize()))
 		if b, err = m.Scalars.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	if m.OptI32 != nil {
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(*m.OptI32))
+		b = protofast.AppendVarint(b, uint64(*m.OptI32))
 	}
 	if m.OptS64 != nil {
 		b = append(b, 0x18)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(*m.OptS64))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(*m.OptS64))
 	}
 	if m.OptDb != nil {
 		b = append(b, 0x21)
@@ -668,22 +668,22 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.OptBl != nil {
 		b = append(b, 0x28)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(*m.OptBl))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(*m.OptBl))
 	}
 	if m.OptStr != nil {
 		if !protofast.ValidString(*m.OptStr) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.opt_str")
 		}
 		b = append(b, 0x32)
-		b = protowire.AppendString(b, *m.OptStr)
+		b = protofast.AppendString(b, *m.OptStr)
 	}
 	if m.OptBs != nil {
 		b = append(b, 0x3a)
-		b = protowire.AppendBytes(b, m.OptBs)
+		b = protofast.AppendBytes(b, m.OptBs)
 	}
 	if m.OptColor != nil {
 		b = append(b, 0x40)
-		b = protowire.AppendVarint(b, uint64(*m.OptColor))
+		b = protofast.AppendVarint(b, uint64(*m.OptColor))
 	}
 	if m.OptF32 != nil {
 		b = append(b, 0x4d)
@@ -695,9 +695,9 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(uint64(v))
 		}
 		b = append(b, 0x52)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RI32 {
-			b = protowire.AppendVarint(b, uint64(v))
+			b = protofast.AppendVarint(b, uint64(v))
 		}
 	}
 	if len(m.RI64) > 0 {
@@ -706,9 +706,9 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(uint64(v))
 		}
 		b = append(b, 0x5a)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RI64 {
-			b = protowire.AppendVarint(b, uint64(v))
+			b = protofast.AppendVarint(b, uint64(v))
 		}
 	}
 	if len(m.RU32) > 0 {
@@ -717,9 +717,9 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(uint64(v))
 		}
 		b = append(b, 0x62)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RU32 {
-			b = protowire.AppendVarint(b, uint64(v))
+			b = protofast.AppendVarint(b, uint64(v))
 		}
 	}
 	if len(m.RU64) > 0 {
@@ -728,9 +728,9 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(uint64(v))
 		}
 		b = append(b, 0x6a)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RU64 {
-			b = protowire.AppendVarint(b, uint64(v))
+			b = protofast.AppendVarint(b, uint64(v))
 		}
 	}
 	if len(m.RS32) > 0 {
@@ -739,9 +739,9 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(protowire.EncodeZigZag(int64(v)))
 		}
 		b = append(b, 0x72)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RS32 {
-			b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(v)))
+			b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(v)))
 		}
 	}
 	if len(m.RS64) > 0 {
@@ -750,15 +750,15 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(protowire.EncodeZigZag(v))
 		}
 		b = append(b, 0x7a)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RS64 {
-			b = protowire.AppendVarint(b, protowire.EncodeZigZag(v))
+			b = protofast.AppendVarint(b, protowire.EncodeZigZag(v))
 		}
 	}
 	if len(m.RF32) > 0 {
 		l := len(m.RF32) * 4
 		b = append(b, 0x82, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RF32 {
 			b = protowire.AppendFixed32(b, v)
 		}
@@ -766,7 +766,7 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	if len(m.RF64) > 0 {
 		l := len(m.RF64) * 8
 		b = append(b, 0x8a, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RF64 {
 			b = protowire.AppendFixed64(b, v)
 		}
@@ -774,7 +774,7 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	if len(m.RSf32) > 0 {
 		l := len(m.RSf32) * 4
 		b = append(b, 0x92, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RSf32 {
 			b = protowire.AppendFixed32(b, uint32(v))
 		}
@@ -782,7 +782,7 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	if len(m.RSf64) > 0 {
 		l := len(m.RSf64) * 8
 		b = append(b, 0x9a, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RSf64 {
 			b = protowire.AppendFixed64(b, uint64(v))
 		}
@@ -790,7 +790,7 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	if len(m.RFl) > 0 {
 		l := len(m.RFl) * 4
 		b = append(b, 0xa2, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RFl {
 			b = protowire.AppendFixed32(b, math.Float32bits(v))
 		}
@@ -798,7 +798,7 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	if len(m.RDb) > 0 {
 		l := len(m.RDb) * 8
 		b = append(b, 0xaa, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RDb {
 			b = protowire.AppendFixed64(b, math.Float64bits(v))
 		}
@@ -806,9 +806,9 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	if len(m.RBl) > 0 {
 		l := len(m.RBl) * 1
 		b = append(b, 0xb2, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RBl {
-			b = protowire.AppendVarint(b, protowire.EncodeBool(v))
+			b = protofast.AppendVarint(b, protowire.EncodeBool(v))
 		}
 	}
 	if len(m.RColor) > 0 {
@@ -817,18 +817,18 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(uint64(v))
 		}
 		b = append(b, 0xba, 0x01)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.RColor {
-			b = protowire.AppendVarint(b, uint64(v))
+			b = protofast.AppendVarint(b, uint64(v))
 		}
 	}
 	for _, v := range m.UI32 {
 		b = append(b, 0xc0, 0x01)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	for _, v := range m.US64 {
 		b = append(b, 0xc8, 0x01)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(v))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(v))
 	}
 	for _, v := range m.UF32 {
 		b = append(b, 0xd5, 0x01)
@@ -840,26 +840,26 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	for _, v := range m.UBl {
 		b = append(b, 0xe0, 0x01)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(v))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(v))
 	}
 	for _, v := range m.UColor {
 		b = append(b, 0xe8, 0x01)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	for _, v := range m.RStr {
 		if !protofast.ValidString(v) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.r_str")
 		}
 		b = append(b, 0xf2, 0x01)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	for _, v := range m.RBs {
 		b = append(b, 0xfa, 0x01)
-		b = protowire.AppendBytes(b, v)
+		b = protofast.AppendBytes(b, v)
 	}
 	for _, v := range m.RMsg {
 		b = append(b, 0x82, 0x02)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -873,29 +873,29 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.MStrStrEntry.value")
 		}
 		b = append(b, 0x8a, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(len(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(len(v))))
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, k)
+		b = protofast.AppendString(b, k)
 		b = append(b, 0x12)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	for _, k := range protofast.SortedKeys(m.MI32I64) {
 		v := m.MI32I64[k]
 		b = append(b, 0x92, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeVarint(uint64(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeVarint(uint64(v))))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(k))
+		b = protofast.AppendVarint(b, uint64(k))
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	for _, k := range protofast.SortedKeys(m.MI64Msg) {
 		v := m.MI64Msg[k]
 		b = append(b, 0x9a, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(v.dmicroCachedSize())))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(v.dmicroCachedSize())))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(k))
+		b = protofast.AppendVarint(b, uint64(k))
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -903,56 +903,56 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	for _, k := range protofast.SortedKeys(m.MU32Bs) {
 		v := m.MU32Bs[k]
 		b = append(b, 0xa2, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(len(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(len(v))))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(k))
+		b = protofast.AppendVarint(b, uint64(k))
 		b = append(b, 0x12)
-		b = protowire.AppendBytes(b, v)
+		b = protofast.AppendBytes(b, v)
 	}
 	for _, k := range protofast.SortedKeys(m.MU64Db) {
 		v := m.MU64Db[k]
 		b = append(b, 0xaa, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+8))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+8))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(k))
+		b = protofast.AppendVarint(b, uint64(k))
 		b = append(b, 0x11)
 		b = protowire.AppendFixed64(b, math.Float64bits(v))
 	}
 	for _, k := range protofast.SortedKeys(m.MS32Color) {
 		v := m.MS32Color[k]
 		b = append(b, 0xb2, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(protowire.EncodeZigZag(int64(k)))+protowire.SizeVarint(uint64(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(protowire.EncodeZigZag(int64(k)))+protowire.SizeVarint(uint64(v))))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(k)))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(k)))
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	for _, k := range protofast.SortedKeys(m.MS64Fl) {
 		v := m.MS64Fl[k]
 		b = append(b, 0xba, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(protowire.EncodeZigZag(k))+4))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(protowire.EncodeZigZag(k))+4))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(k))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(k))
 		b = append(b, 0x15)
 		b = protowire.AppendFixed32(b, math.Float32bits(float32(float64(v))))
 	}
 	for _, k := range protofast.SortedKeys(m.MF32Bl) {
 		v := m.MF32Bl[k]
 		b = append(b, 0xc2, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+4+1))
+		b = protofast.AppendVarint(b, uint64(2+4+1))
 		b = append(b, 0x0d)
 		b = protowire.AppendFixed32(b, k)
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(v))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(v))
 	}
 	for _, k := range protofast.SortedKeys(m.MF64S32) {
 		v := m.MF64S32[k]
 		b = append(b, 0xca, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+8+protowire.SizeVarint(protowire.EncodeZigZag(int64(v)))))
+		b = protofast.AppendVarint(b, uint64(2+8+protowire.SizeVarint(protowire.EncodeZigZag(int64(v)))))
 		b = append(b, 0x09)
 		b = protowire.AppendFixed64(b, k)
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(v)))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(v)))
 	}
 	for _, k := range protofast.SortedKeys(m.MSf32Str) {
 		v := m.MSf32Str[k]
@@ -960,20 +960,20 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.MSf32StrEntry.value")
 		}
 		b = append(b, 0xd2, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+4+protowire.SizeBytes(len(v))))
+		b = protofast.AppendVarint(b, uint64(2+4+protowire.SizeBytes(len(v))))
 		b = append(b, 0x0d)
 		b = protowire.AppendFixed32(b, uint32(k))
 		b = append(b, 0x12)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	for _, k := range protofast.SortedKeys(m.MSf64U32) {
 		v := m.MSf64U32[k]
 		b = append(b, 0xda, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+8+protowire.SizeVarint(uint64(v))))
+		b = protofast.AppendVarint(b, uint64(2+8+protowire.SizeVarint(uint64(v))))
 		b = append(b, 0x09)
 		b = protowire.AppendFixed64(b, uint64(k))
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	for _, k := range [...]bool{false, true} {
 		v, ok := m.MBlMsg[k]
@@ -981,11 +981,11 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			continue
 		}
 		b = append(b, 0xe2, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+1+protowire.SizeBytes(v.dmicroCachedSize())))
+		b = protofast.AppendVarint(b, uint64(2+1+protowire.SizeBytes(v.dmicroCachedSize())))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(k))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(k))
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -996,25 +996,25 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.MStrNestedEntry.key")
 		}
 		b = append(b, 0xea, 0x02)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(v.dmicroCachedSize())))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(v.dmicroCachedSize())))
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, k)
+		b = protofast.AppendString(b, k)
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	if m.Nested != nil {
 		b = append(b, 0xa2, 0x03)
-		b = protowire.AppendVarint(b, uint64(m.Nested.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Nested.dmicroCachedSize()))
 		if b, err = m.Nested.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	for _, v := range m.RNested {
 		b = append(b, 0xaa, 0x03)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -1033,11 +1033,11 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.AfterSplit != 0 {
 		b = append(b, 0xc8, 0x03)
-		b = protowire.AppendVarint(b, uint64(m.AfterSplit))
+		b = protofast.AppendVarint(b, uint64(m.AfterSplit))
 	}
 	if m.Rec != nil {
 		b = append(b, 0xc2, 0x3e)
-		b = protowire.AppendVarint(b, uint64(m.Rec.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Rec.dmicroCachedSize()))
 		if b, err = m.Rec.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -1047,13 +1047,13 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.big_number")
 		}
 		b = append(b, 0xfa, 0xff, 0xff, 0xff, 0x0f)
-		b = protowire.AppendString(b, m.BigNumber)
+		b = protofast.AppendString(b, m.BigNumber)
 	}
 	switch x := m.Choice.(type) {
 	case *All_ChI32:
 		if x != nil {
 			b = append(b, 0xf0, 0x02)
-			b = protowire.AppendVarint(b, uint64(x.ChI32))
+			b = protofast.AppendVarint(b, uint64(x.ChI32))
 		}
 	case *All_ChStr:
 		if x != nil {
@@ -1061,17 +1061,17 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 				return b, protofast.InvalidUTF8("dmicro.gentest.All.ch_str")
 			}
 			b = append(b, 0xfa, 0x02)
-			b = protowire.AppendString(b, x.ChStr)
+			b = protofast.AppendString(b, x.ChStr)
 		}
 	case *All_ChBs:
 		if x != nil {
 			b = append(b, 0x82, 0x03)
-			b = protowire.AppendBytes(b, x.ChBs)
+			b = protofast.AppendBytes(b, x.ChBs)
 		}
 	case *All_ChMsg:
 		if x != nil {
 			b = append(b, 0x8a, 0x03)
-			b = protowire.AppendVarint(b, uint64(x.ChMsg.dmicroCachedSize()))
+			b = protofast.AppendVarint(b, uint64(x.ChMsg.dmicroCachedSize()))
 			if b, err = x.ChMsg.dmicroAppend(b); err != nil {
 				return b, err
 			}
@@ -1084,7 +1084,7 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 	case *All_ChColor:
 		if x != nil {
 			b = append(b, 0x98, 0x03)
-			b = protowire.AppendVarint(b, uint64(x.ChColor))
+			b = protofast.AppendVarint(b, uint64(x.ChColor))
 		}
 	}
 	switch x := m.Split.(type) {
@@ -1094,12 +1094,12 @@ func (m *All) dmicroAppend(b []byte) ([]byte, error) {
 				return b, protofast.InvalidUTF8("dmicro.gentest.All.sp_a")
 			}
 			b = append(b, 0xc2, 0x03)
-			b = protowire.AppendString(b, x.SpA)
+			b = protofast.AppendString(b, x.SpA)
 		}
 	case *All_SpB:
 		if x != nil {
 			b = append(b, 0x9a, 0x06)
-			b = protowire.AppendVarint(b, uint64(x.SpB.dmicroCachedSize()))
+			b = protofast.AppendVarint(b, uint64(x.SpB.dmicroCachedSize()))
 			if b, err = x.SpB.dmicroAppend(b); err != nil {
 				return b, err
 			}
@@ -2809,11 +2809,11 @@ func (m *All_Nested) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.Nested.name")
 		}
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, m.Name)
+		b = protofast.AppendString(b, m.Name)
 	}
 	for _, v := range m.Children {
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -2824,11 +2824,11 @@ func (m *All_Nested) dmicroAppend(b []byte) ([]byte, error) {
 			return b, protofast.InvalidUTF8("dmicro.gentest.All.Nested.CountsEntry.key")
 		}
 		b = append(b, 0x1a)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeVarint(uint64(v))))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeVarint(uint64(v))))
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, k)
+		b = protofast.AppendString(b, k)
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	return append(b, m.unknownFields...), nil
 }
@@ -3011,23 +3011,23 @@ func (m *Recursive) dmicroAppend(b []byte) ([]byte, error) {
 	var err error
 	if m.Child != nil {
 		b = append(b, 0x0a)
-		b = protowire.AppendVarint(b, uint64(m.Child.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Child.dmicroCachedSize()))
 		if b, err = m.Child.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	if m.Value != 0 {
 		b = append(b, 0x10)
-		b = protowire.AppendVarint(b, uint64(m.Value))
+		b = protofast.AppendVarint(b, uint64(m.Value))
 	}
 	for _, k := range protofast.SortedKeys(m.Kids) {
 		v := m.Kids[k]
 		b = append(b, 0x1a)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(v.dmicroCachedSize())))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(v.dmicroCachedSize())))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(k))
+		b = protofast.AppendVarint(b, uint64(k))
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}

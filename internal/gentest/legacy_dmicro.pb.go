@@ -131,19 +131,19 @@ func (m *Legacy) dmicroAppend(b []byte) ([]byte, error) {
 	var err error
 	if m.Id != nil {
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(*m.Id))
+		b = protofast.AppendVarint(b, uint64(*m.Id))
 	}
 	if m.Name != nil {
 		b = append(b, 0x12)
-		b = protowire.AppendString(b, *m.Name)
+		b = protofast.AppendString(b, *m.Name)
 	}
 	if m.Size != nil {
 		b = append(b, 0x18)
-		b = protowire.AppendVarint(b, uint64(*m.Size))
+		b = protofast.AppendVarint(b, uint64(*m.Size))
 	}
 	for _, v := range m.Nums {
 		b = append(b, 0x20)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	if len(m.Packed) > 0 {
 		l := 0
@@ -151,25 +151,25 @@ func (m *Legacy) dmicroAppend(b []byte) ([]byte, error) {
 			l += protowire.SizeVarint(protowire.EncodeZigZag(v))
 		}
 		b = append(b, 0x2a)
-		b = protowire.AppendVarint(b, uint64(l))
+		b = protofast.AppendVarint(b, uint64(l))
 		for _, v := range m.Packed {
-			b = protowire.AppendVarint(b, protowire.EncodeZigZag(v))
+			b = protofast.AppendVarint(b, protowire.EncodeZigZag(v))
 		}
 	}
 	if m.Data != nil {
 		b = append(b, 0x32)
-		b = protowire.AppendBytes(b, m.Data)
+		b = protofast.AppendBytes(b, m.Data)
 	}
 	if m.Child != nil {
 		b = append(b, 0x3a)
-		b = protowire.AppendVarint(b, uint64(m.Child.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Child.dmicroCachedSize()))
 		if b, err = m.Child.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	for _, v := range m.Kids {
 		b = append(b, 0x42)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -177,11 +177,11 @@ func (m *Legacy) dmicroAppend(b []byte) ([]byte, error) {
 	for _, k := range protofast.SortedKeys(m.ByName) {
 		v := m.ByName[k]
 		b = append(b, 0x4a)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(v.dmicroCachedSize())))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeBytes(len(k))+protowire.SizeBytes(v.dmicroCachedSize())))
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, k)
+		b = protofast.AppendString(b, k)
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -192,38 +192,38 @@ func (m *Legacy) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.Flag != nil {
 		b = append(b, 0x70)
-		b = protowire.AppendVarint(b, protowire.EncodeBool(*m.Flag))
+		b = protofast.AppendVarint(b, protowire.EncodeBool(*m.Flag))
 	}
 	for _, v := range m.Sizes {
 		b = append(b, 0x78)
-		b = protowire.AppendVarint(b, uint64(v))
+		b = protofast.AppendVarint(b, uint64(v))
 	}
 	if m.Needs != nil {
 		b = append(b, 0x82, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Needs.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Needs.dmicroCachedSize()))
 		if b, err = m.Needs.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	for _, v := range m.Names {
 		b = append(b, 0x8a, 0x01)
-		b = protowire.AppendString(b, v)
+		b = protofast.AppendString(b, v)
 	}
 	for _, k := range protofast.SortedKeys(m.PlainOf) {
 		v := m.PlainOf[k]
 		b = append(b, 0x92, 0x01)
-		b = protowire.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(v.dmicroCachedSize())))
+		b = protofast.AppendVarint(b, uint64(2+protowire.SizeVarint(uint64(k))+protowire.SizeBytes(v.dmicroCachedSize())))
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(k))
+		b = protofast.AppendVarint(b, uint64(k))
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(v.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(v.dmicroCachedSize()))
 		if b, err = v.dmicroAppend(b); err != nil {
 			return b, err
 		}
 	}
 	if m.Plain != nil {
 		b = append(b, 0x9a, 0x01)
-		b = protowire.AppendVarint(b, uint64(m.Plain.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Plain.dmicroCachedSize()))
 		if b, err = m.Plain.dmicroAppend(b); err != nil {
 			return b, err
 		}
@@ -234,18 +234,18 @@ func (m *Legacy) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.Delta != nil {
 		b = append(b, 0xa8, 0x01)
-		b = protowire.AppendVarint(b, protowire.EncodeZigZag(int64(*m.Delta)))
+		b = protofast.AppendVarint(b, protowire.EncodeZigZag(int64(*m.Delta)))
 	}
 	switch x := m.Pick.(type) {
 	case *Legacy_PickInt:
 		if x != nil {
 			b = append(b, 0x58)
-			b = protowire.AppendVarint(b, uint64(x.PickInt))
+			b = protofast.AppendVarint(b, uint64(x.PickInt))
 		}
 	case *Legacy_PickLegacy:
 		if x != nil {
 			b = append(b, 0x62)
-			b = protowire.AppendVarint(b, uint64(x.PickLegacy.dmicroCachedSize()))
+			b = protofast.AppendVarint(b, uint64(x.PickLegacy.dmicroCachedSize()))
 			if b, err = x.PickLegacy.dmicroAppend(b); err != nil {
 				return b, err
 			}
@@ -253,7 +253,7 @@ func (m *Legacy) dmicroAppend(b []byte) ([]byte, error) {
 	case *Legacy_PickName:
 		if x != nil {
 			b = append(b, 0x6a)
-			b = protowire.AppendString(b, x.PickName)
+			b = protofast.AppendString(b, x.PickName)
 		}
 	}
 	return append(b, m.unknownFields...), nil
@@ -792,7 +792,7 @@ func (m *Needs) dmicroAppend(b []byte) ([]byte, error) {
 	}
 	if m.S != nil {
 		b = append(b, 0x0a)
-		b = protowire.AppendString(b, *m.S)
+		b = protofast.AppendString(b, *m.S)
 	}
 	return append(b, m.unknownFields...), nil
 }
@@ -914,11 +914,11 @@ func (m *Plain) dmicroAppend(b []byte) ([]byte, error) {
 	var err error
 	if m.X != nil {
 		b = append(b, 0x08)
-		b = protowire.AppendVarint(b, uint64(*m.X))
+		b = protofast.AppendVarint(b, uint64(*m.X))
 	}
 	if m.Self != nil {
 		b = append(b, 0x12)
-		b = protowire.AppendVarint(b, uint64(m.Self.dmicroCachedSize()))
+		b = protofast.AppendVarint(b, uint64(m.Self.dmicroCachedSize()))
 		if b, err = m.Self.dmicroAppend(b); err != nil {
 			return b, err
 		}
