@@ -28,7 +28,9 @@ var errMoved = errors.New("rpc: connection is going away")
 // a multi-core machine a switch to another thread costs more than the
 // write. While the reader runs the handlers of a batch of calls itself,
 // their replies wait in the queue without waking the flusher (deferred)
-// until the batch ends (inline.go).
+// until the batch ends (inline.go), and the reader writes them itself: a
+// peer that does not read then stops this connection's reading too, until
+// WriteTimeout, as it stops a lone call's.
 type writer struct {
 	c *conn
 
@@ -199,16 +201,23 @@ func (w *writer) deferFlush() {
 	w.mu.Unlock()
 }
 
-// endDeferral wakes the flusher for the frames held back since deferFlush.
+// endDeferral writes the frames held back since deferFlush, in the
+// calling goroutine (the reader, about to wait for the network) unless the
+// flusher is writing already.
 func (w *writer) endDeferral() {
 	w.mu.Lock()
-	if w.deferred {
-		w.deferred = false
-		if len(w.buf) > 0 {
-			w.wakeLocked()
-		}
+	if !w.deferred {
+		w.mu.Unlock()
+		return
 	}
+	w.deferred = false
+	if len(w.buf) == 0 || w.busy {
+		w.mu.Unlock()
+		return
+	}
+	w.busy = true
 	w.mu.Unlock()
+	w.flush()
 }
 
 // stopNewWork refuses new calls and pushes from now on.
