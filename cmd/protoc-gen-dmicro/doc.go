@@ -123,9 +123,10 @@
 // protojson): fields by their .proto names, 64-bit integers and enums as
 // numbers (the enum's names in x-enum-varnames), bytes as base64, maps as
 // objects, zero values left out. A oneof is written under its Go name as
-// {"Member": value}, or null; encoding/json cannot decode a member, so the
-// schema marks it readOnly and a JSON request that sends one fails with
-// code 6. Messages of other files, the well-known types among them, are
+// {"Member": value}, or null. encoding/json cannot decode that by itself,
+// so each message with a oneof gets an UnmarshalJSON method that reads it
+// back (JSON setting two members of one oneof fails, with code 6 over rpc).
+// Messages of other files, the well-known types among them, are
 // described the same way. The document is deterministic: the same files
 // give the same bytes.
 //

@@ -121,6 +121,7 @@ func generateMarshal(g *protogen.GeneratedFile, f *protogen.File) error {
 		if needsInit(m.Desc) {
 			x.checkInit(m)
 		}
+		x.unmarshalJSON(m)
 		return true
 	})
 	return nil

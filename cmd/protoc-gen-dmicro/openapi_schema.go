@@ -19,7 +19,6 @@ type schema struct {
 	Format               string      `json:"format,omitempty"`
 	Description          string      `json:"description,omitempty"`
 	Deprecated           bool        `json:"deprecated,omitempty"`
-	ReadOnly             bool        `json:"readOnly,omitempty"`
 	Const                string      `json:"const,omitempty"`
 	Enum                 []int32     `json:"enum,omitempty"`
 	EnumNames            []string    `json:"x-enum-varnames,omitempty"`
@@ -126,13 +125,13 @@ func (ss *schemaSet) message(m *protogen.Message) (*schema, error) {
 }
 
 // oneof describes a oneof as encoding/json writes it: {"Member": value}
-// under the oneof's Go name.
+// under the oneof's Go name, or null. The generated UnmarshalJSON reads it
+// back (json.go).
 func (ss *schemaSet) oneof(o *protogen.Oneof) (*schema, error) {
 	s := &schema{
-		Type:     []string{"object", "null"},
-		ReadOnly: true,
 		Description: describe(append(commentLines(o.Comments.Leading),
-			"", "One of the members, named by its Go field name, or null when none is set. Replies carry it; a request that sends a member fails with code 6 (encoding/json cannot decode a oneof).")),
+			"", "One of the members, named by its Go field name, or null when none is set. Setting more than one member fails with code 6.")),
+		OneOf: []*schema{{Type: "null"}},
 	}
 	for _, f := range o.Fields {
 		fs, err := ss.field(f)

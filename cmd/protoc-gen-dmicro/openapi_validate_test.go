@@ -40,8 +40,11 @@ func resolve(doc map[string]any, obj map[string]any) map[string]any {
 // the wire that the document spells otherwise is caught.
 func validate(doc, s map[string]any, v any, at string) error {
 	s = resolve(doc, s)
+	if s["type"] == nil && s["oneOf"] != nil {
+		return validateOneOf(doc, s, v, at)
+	}
 	if v == nil {
-		if ts, ok := s["type"].([]any); ok && slices.Contains(ts, any("null")) {
+		if ts, ok := s["type"].([]any); ok && slices.Contains(ts, any("null")) || s["type"] == "null" {
 			return nil
 		}
 		return fmt.Errorf("%s: null where the schema wants %v", at, s["type"])
@@ -121,16 +124,22 @@ func validateObject(doc, s map[string]any, v any, at string) error {
 			return err
 		}
 	}
-	if alts := asList(s["oneOf"]); len(alts) > 0 {
-		n := 0
-		for _, a := range alts {
-			if validate(doc, a.(map[string]any), v, at) == nil {
-				n++
-			}
+	if s["oneOf"] != nil {
+		return validateOneOf(doc, s, v, at)
+	}
+	return nil
+}
+
+// validateOneOf checks that v matches exactly one of s's oneOf schemas.
+func validateOneOf(doc, s map[string]any, v any, at string) error {
+	n := 0
+	for _, a := range asList(s["oneOf"]) {
+		if validate(doc, a.(map[string]any), v, at) == nil {
+			n++
 		}
-		if n != 1 {
-			return fmt.Errorf("%s: %v matches %d of the oneOf schemas", at, v, n)
-		}
+	}
+	if n != 1 {
+		return fmt.Errorf("%s: %v matches %d of the oneOf schemas", at, v, n)
 	}
 	return nil
 }

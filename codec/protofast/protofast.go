@@ -37,6 +37,9 @@ var (
 	ErrRequired = errors.New("protofast: required field not set")
 	// ErrNil reports decoding into a nil message.
 	ErrNil = errors.New("protofast: decoding into a nil message")
+	// ErrOneofConflict reports JSON that sets more than one member of a
+	// oneof.
+	ErrOneofConflict = errors.New("protofast: more than one member of a oneof is set")
 )
 
 // MaxSize is the largest encoding a message may have, as for proto.Marshal.
@@ -243,6 +246,10 @@ func InvalidUTF8(field string) error { return &FieldError{Field: field, Err: Err
 func CachedSize(m proto.Message) int {
 	return proto.MarshalOptions{UseCachedSize: true}.Size(m)
 }
+
+// OneofConflict returns the error of JSON setting more than one member of
+// the oneof named oneof: it wraps ErrOneofConflict.
+func OneofConflict(oneof string) error { return &FieldError{Field: oneof, Err: ErrOneofConflict} }
 
 // RequiredNotSet returns the error for the required field named field
 // (its full name) not set in a message to encode or a decoded one.

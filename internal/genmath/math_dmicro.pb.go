@@ -5,6 +5,7 @@ package genmath
 
 import (
 	context "context"
+	json "encoding/json"
 	protofast "github.com/dmicro-go/dmicro/codec/protofast"
 	rpc "github.com/dmicro-go/dmicro/rpc"
 	protowire "google.golang.org/protobuf/encoding/protowire"
@@ -1125,6 +1126,40 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 		}
 		m.unknownFields = protofast.AppendUnknown(m.unknownFields, raw[:n+l], n, num, wt)
 		b = b[l:]
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes m from JSON as encoding/json writes it, oneofs
+// included: encoding/json writes a oneof as {"Member": value} under the
+// oneof's Go name, but cannot decode one by itself. A oneof with more than
+// one member set is refused.
+func (m *EchoRequest) UnmarshalJSON(b []byte) error {
+	type plain EchoRequest
+	var aux struct {
+		*plain
+		Choice *struct {
+			Number *int32
+			Word   *string
+		}
+	}
+	aux.plain = (*plain)(m)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if o := aux.Choice; o != nil {
+		n := 0
+		if o.Number != nil {
+			n++
+			m.Choice = &EchoRequest_Number{Number: *o.Number}
+		}
+		if o.Word != nil {
+			n++
+			m.Choice = &EchoRequest_Word{Word: *o.Word}
+		}
+		if n > 1 {
+			return protofast.OneofConflict("dmicro.genmath.EchoRequest.choice")
+		}
 	}
 	return nil
 }

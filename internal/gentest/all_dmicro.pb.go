@@ -4,6 +4,7 @@
 package gentest
 
 import (
+	json "encoding/json"
 	protofast "github.com/dmicro-go/dmicro/codec/protofast"
 	protowire "google.golang.org/protobuf/encoding/protowire"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -2749,6 +2750,78 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 		}
 		m.unknownFields = protofast.AppendUnknown(m.unknownFields, raw[:n+l], n, num, wt)
 		b = b[l:]
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes m from JSON as encoding/json writes it, oneofs
+// included: encoding/json writes a oneof as {"Member": value} under the
+// oneof's Go name, but cannot decode one by itself. A oneof with more than
+// one member set is refused.
+func (m *All) UnmarshalJSON(b []byte) error {
+	type plain All
+	var aux struct {
+		*plain
+		Choice *struct {
+			ChI32   *int32
+			ChStr   *string
+			ChBs    *[]byte
+			ChMsg   *Scalars
+			ChDb    *float64
+			ChColor *Color
+		}
+		Split *struct {
+			SpA *string
+			SpB *Recursive
+		}
+	}
+	aux.plain = (*plain)(m)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if o := aux.Choice; o != nil {
+		n := 0
+		if o.ChI32 != nil {
+			n++
+			m.Choice = &All_ChI32{ChI32: *o.ChI32}
+		}
+		if o.ChStr != nil {
+			n++
+			m.Choice = &All_ChStr{ChStr: *o.ChStr}
+		}
+		if o.ChBs != nil {
+			n++
+			m.Choice = &All_ChBs{ChBs: *o.ChBs}
+		}
+		if o.ChMsg != nil {
+			n++
+			m.Choice = &All_ChMsg{ChMsg: o.ChMsg}
+		}
+		if o.ChDb != nil {
+			n++
+			m.Choice = &All_ChDb{ChDb: *o.ChDb}
+		}
+		if o.ChColor != nil {
+			n++
+			m.Choice = &All_ChColor{ChColor: *o.ChColor}
+		}
+		if n > 1 {
+			return protofast.OneofConflict("dmicro.gentest.All.choice")
+		}
+	}
+	if o := aux.Split; o != nil {
+		n := 0
+		if o.SpA != nil {
+			n++
+			m.Split = &All_SpA{SpA: *o.SpA}
+		}
+		if o.SpB != nil {
+			n++
+			m.Split = &All_SpB{SpB: o.SpB}
+		}
+		if n > 1 {
+			return protofast.OneofConflict("dmicro.gentest.All.split")
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@
 package gentest
 
 import (
+	json "encoding/json"
 	protofast "github.com/dmicro-go/dmicro/codec/protofast"
 	protowire "google.golang.org/protobuf/encoding/protowire"
 	math "math"
@@ -740,6 +741,45 @@ func (m *Legacy) dmicroCheckInit() error {
 	}
 	if err := m.Needs.dmicroCheckInit(); err != nil {
 		return err
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes m from JSON as encoding/json writes it, oneofs
+// included: encoding/json writes a oneof as {"Member": value} under the
+// oneof's Go name, but cannot decode one by itself. A oneof with more than
+// one member set is refused.
+func (m *Legacy) UnmarshalJSON(b []byte) error {
+	type plain Legacy
+	var aux struct {
+		*plain
+		Pick *struct {
+			PickInt    *int32
+			PickLegacy *Legacy
+			PickName   *string
+		}
+	}
+	aux.plain = (*plain)(m)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	if o := aux.Pick; o != nil {
+		n := 0
+		if o.PickInt != nil {
+			n++
+			m.Pick = &Legacy_PickInt{PickInt: *o.PickInt}
+		}
+		if o.PickLegacy != nil {
+			n++
+			m.Pick = &Legacy_PickLegacy{PickLegacy: o.PickLegacy}
+		}
+		if o.PickName != nil {
+			n++
+			m.Pick = &Legacy_PickName{PickName: *o.PickName}
+		}
+		if n > 1 {
+			return protofast.OneofConflict("dmicro.gentest.Legacy.pick")
+		}
 	}
 	return nil
 }
