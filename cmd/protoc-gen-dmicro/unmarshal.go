@@ -62,8 +62,19 @@ func (x *marshalGen) unmarshal(m *protogen.Message) {
 		}
 	}
 	g.P("for len(b) > 0 {")
-	g.P("num, wt, n := ", x.pf("ConsumeTag"), "(b)")
-	g.P("if n < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
+	// Tags of one and two bytes are decoded here, not in a call: the
+	// function is too large for the compiler to inline.
+	g.P("var num ", x.pw("Number"))
+	g.P("var wt ", x.pw("Type"))
+	g.P("var n int")
+	g.P("if c := b[0]; c >= 8 && c < 0x80 {")
+	g.P("num, wt, n = ", x.pw("Number"), "(c>>3), ", x.pw("Type"), "(c&7), 1")
+	g.P("} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {")
+	g.P("v := uint64(c&0x7f) | uint64(b[1])<<7")
+	g.P("num, wt, n = ", x.pw("Number"), "(v>>3), ", x.pw("Type"), "(v&7), 2")
+	g.P("} else if num, wt, n = ", x.pf("ConsumeTag"), "(b); n < 0 {")
+	g.P(x.fail, x.pf("ErrMalformed"))
+	g.P("}")
 	g.P("raw := b")
 	g.P("b = b[n:]")
 	if len(m.Fields) > 0 {
@@ -122,8 +133,29 @@ func (x *marshalGen) consume(fd *protogen.Field, src, set, suffix string) {
 	default:
 		fn = x.pf("ConsumeVarint")
 	}
-	g.P(v, ", ", n, " := ", fn, "(", src, ")")
-	g.P("if ", n, " < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
+	switch wireType(k) {
+	case protowire.BytesType:
+		// A length under 128 is read here, not in a call (see the tags).
+		g.P("var ", v, " []byte")
+		g.P("var ", n, " int")
+		g.P("if len(", src, ") > 0 && ", src, "[0] < 0x80 && int(", src, "[0]) < len(", src, ") {")
+		g.P(n, " = int(", src, "[0]) + 1")
+		g.P(v, " = ", src, "[1:", n, ":", n, "]")
+		g.P("} else if ", v, ", ", n, " = ", fn, "(", src, "); ", n, " < 0 {")
+		g.P(x.fail, x.pf("ErrMalformed"))
+		g.P("}")
+	case protowire.VarintType:
+		g.P("var ", v, " uint64")
+		g.P("var ", n, " int")
+		g.P("if len(", src, ") > 0 && ", src, "[0] < 0x80 {")
+		g.P(v, ", ", n, " = uint64(", src, "[0]), 1")
+		g.P("} else if ", v, ", ", n, " = ", fn, "(", src, "); ", n, " < 0 {")
+		g.P(x.fail, x.pf("ErrMalformed"))
+		g.P("}")
+	default:
+		g.P(v, ", ", n, " := ", fn, "(", src, ")")
+		g.P("if ", n, " < 0 { ", x.fail, x.pf("ErrMalformed"), " }")
+	}
 	if checksUTF8(fd) {
 		g.P("if !", x.pf("Valid"), "(", v, ") { ", x.fail, x.pf("InvalidUTF8"), "(", strconv.Quote(string(fd.Desc.FullName())), ") }")
 	}

@@ -129,8 +129,15 @@ func (m *Address) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -138,8 +145,12 @@ func (m *Address) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -151,8 +162,12 @@ func (m *Address) dmicroDecode(b []byte, depth int) error {
 			}
 		case 2:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -164,8 +179,12 @@ func (m *Address) dmicroDecode(b []byte, depth int) error {
 			}
 		case 3:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -177,8 +196,12 @@ func (m *Address) dmicroDecode(b []byte, depth int) error {
 			}
 		case 4:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -606,8 +629,15 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -615,8 +645,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Id = int64(x)
@@ -625,8 +658,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 2:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -638,8 +675,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 3:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -651,8 +692,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 4:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.UserId = int64(x)
@@ -661,8 +705,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 5:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.TenantId = int64(x)
@@ -671,8 +718,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 6:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -684,8 +735,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 7:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -697,8 +752,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 8:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -710,8 +769,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 9:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -723,8 +786,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 10:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -736,8 +803,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 11:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -749,8 +820,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 12:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -762,8 +837,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 13:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -775,8 +854,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 14:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -788,8 +871,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 15:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -801,8 +888,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 16:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Version = int32(x)
@@ -811,8 +901,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 17:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Attempt = int32(x)
@@ -821,8 +914,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 18:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.ItemCount = int32(x)
@@ -831,8 +927,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 19:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Page = int32(x)
@@ -841,8 +940,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 20:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.PageSize = int32(x)
@@ -851,8 +953,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 21:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.StatusCode = int32(x)
@@ -861,8 +966,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 22:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Priority = int32(x)
@@ -871,8 +979,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 23:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.CreatedAtUnixMs = int64(x)
@@ -881,8 +992,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 24:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.UpdatedAtUnixMs = int64(x)
@@ -891,8 +1005,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 25:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.TotalAmountCents = int64(x)
@@ -901,8 +1018,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 26:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.QuotaRemaining = int64(x)
@@ -911,8 +1031,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 27:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RegionCode = uint32(x)
@@ -921,8 +1044,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 28:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Sequence = x
@@ -931,8 +1057,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 29:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.BalanceDelta = int32(protowire.DecodeZigZag(x & math.MaxUint32))
@@ -961,8 +1090,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 32:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Active = x != 0
@@ -971,8 +1103,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 33:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Verified = x != 0
@@ -981,8 +1116,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 34:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Premium = x != 0
@@ -991,8 +1129,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 35:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.DryRun = x != 0
@@ -1001,8 +1142,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 36:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Compressed = x != 0
@@ -1011,8 +1155,11 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 37:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Retryable = x != 0
@@ -1024,8 +1171,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 				if len(m.Tags) == cap(m.Tags) {
 					m.Tags = slices.Grow(m.Tags, protofast.CountField(raw, 38, protowire.BytesType))
 				}
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -1052,8 +1203,12 @@ func (m *BenchmarkMessage) dmicroDecode(b []byte, depth int) error {
 			}
 		case 40:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Checksum = x

@@ -97,8 +97,15 @@ func (m *AddRequest) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -112,8 +119,11 @@ func (m *AddRequest) dmicroDecode(b []byte, depth int) error {
 				}
 				m.Operands = slices.Grow(m.Operands, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.Operands = append(m.Operands, int64(x1))
@@ -126,8 +136,11 @@ func (m *AddRequest) dmicroDecode(b []byte, depth int) error {
 				if len(m.Operands) == cap(m.Operands) {
 					m.Operands = slices.Grow(m.Operands, protofast.CountField(raw, 1, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Operands = append(m.Operands, int64(x))
@@ -216,8 +229,15 @@ func (m *AddReply) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -225,8 +245,11 @@ func (m *AddReply) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Sum = int64(x)
@@ -322,8 +345,15 @@ func (m *DivRequest) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -431,8 +461,15 @@ func (m *DivReply) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -533,8 +570,15 @@ func (m *NoteRequest) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -542,8 +586,12 @@ func (m *NoteRequest) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -806,8 +854,15 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 	}
 	var slab15 []EchoRequest_Point // backs the elements of Path
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -815,8 +870,12 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -828,8 +887,12 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 2:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Data = x
@@ -838,8 +901,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 3:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.I32 = int32(x)
@@ -848,8 +914,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 4:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.U32 = uint32(x)
@@ -858,8 +927,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 5:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.I64 = int64(x)
@@ -868,8 +940,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 6:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.U64 = x
@@ -898,8 +973,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 9:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Flag = x != 0
@@ -908,8 +986,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 10:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Color = Color(x)
@@ -921,8 +1002,12 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 				if len(m.Tags) == cap(m.Tags) {
 					m.Tags = slices.Grow(m.Tags, protofast.CountField(raw, 11, protowire.BytesType))
 				}
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -950,8 +1035,12 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -962,8 +1051,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = int64(x2)
@@ -1001,8 +1093,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = int32(x2)
@@ -1010,8 +1105,12 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -1072,8 +1171,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 16:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				v := int32(x)
@@ -1098,8 +1200,11 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 18:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Choice = &EchoRequest_Number{Number: int32(x)}
@@ -1108,8 +1213,12 @@ func (m *EchoRequest) dmicroDecode(b []byte, depth int) error {
 			}
 		case 19:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -1242,8 +1351,15 @@ func (m *EchoRequest_Point) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -1251,8 +1367,11 @@ func (m *EchoRequest_Point) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.X = int32(protowire.DecodeZigZag(x & math.MaxUint32))
@@ -1261,8 +1380,11 @@ func (m *EchoRequest_Point) dmicroDecode(b []byte, depth int) error {
 			}
 		case 2:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Y = int32(protowire.DecodeZigZag(x & math.MaxUint32))
@@ -1381,8 +1503,15 @@ func (m *EchoReply) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -1421,8 +1550,12 @@ func (m *EchoReply) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -1433,8 +1566,12 @@ func (m *EchoReply) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -1459,8 +1596,11 @@ func (m *EchoReply) dmicroDecode(b []byte, depth int) error {
 			}
 		case 3:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.DeadlineMs = int64(x)

@@ -192,8 +192,15 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -201,8 +208,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.I32 = int32(x)
@@ -211,8 +221,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 2:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.I64 = int64(x)
@@ -221,8 +234,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 3:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.U32 = uint32(x)
@@ -231,8 +247,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 4:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.U64 = x
@@ -241,8 +260,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 5:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.S32 = int32(protowire.DecodeZigZag(x & math.MaxUint32))
@@ -251,8 +273,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 6:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.S64 = protowire.DecodeZigZag(x)
@@ -321,8 +346,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 13:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Bl = x != 0
@@ -331,8 +359,12 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 14:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -344,8 +376,12 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 15:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Bs = x
@@ -354,8 +390,11 @@ func (m *Scalars) dmicroDecode(b []byte, depth int) error {
 			}
 		case 16:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Color = Color(x)
@@ -1132,8 +1171,15 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 	var slab32 []Scalars    // backs the elements of RMsg
 	var slab53 []All_Nested // backs the elements of RNested
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -1156,8 +1202,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 2:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				v := int32(x)
@@ -1167,8 +1216,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 3:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				v := protowire.DecodeZigZag(x)
@@ -1189,8 +1241,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 5:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				v := x != 0
@@ -1200,8 +1255,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 6:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -1214,8 +1273,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 7:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.OptBs = x
@@ -1224,8 +1287,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 8:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				v := Color(x)
@@ -1252,8 +1318,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RI32 = slices.Grow(m.RI32, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RI32 = append(m.RI32, int32(x1))
@@ -1266,8 +1335,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RI32) == cap(m.RI32) {
 					m.RI32 = slices.Grow(m.RI32, protofast.CountField(raw, 10, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RI32 = append(m.RI32, int32(x))
@@ -1282,8 +1354,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RI64 = slices.Grow(m.RI64, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RI64 = append(m.RI64, int64(x1))
@@ -1296,8 +1371,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RI64) == cap(m.RI64) {
 					m.RI64 = slices.Grow(m.RI64, protofast.CountField(raw, 11, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RI64 = append(m.RI64, int64(x))
@@ -1312,8 +1390,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RU32 = slices.Grow(m.RU32, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RU32 = append(m.RU32, uint32(x1))
@@ -1326,8 +1407,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RU32) == cap(m.RU32) {
 					m.RU32 = slices.Grow(m.RU32, protofast.CountField(raw, 12, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RU32 = append(m.RU32, uint32(x))
@@ -1342,8 +1426,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RU64 = slices.Grow(m.RU64, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RU64 = append(m.RU64, x1)
@@ -1356,8 +1443,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RU64) == cap(m.RU64) {
 					m.RU64 = slices.Grow(m.RU64, protofast.CountField(raw, 13, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RU64 = append(m.RU64, x)
@@ -1372,8 +1462,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RS32 = slices.Grow(m.RS32, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RS32 = append(m.RS32, int32(protowire.DecodeZigZag(x1&math.MaxUint32)))
@@ -1386,8 +1479,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RS32) == cap(m.RS32) {
 					m.RS32 = slices.Grow(m.RS32, protofast.CountField(raw, 14, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RS32 = append(m.RS32, int32(protowire.DecodeZigZag(x&math.MaxUint32)))
@@ -1402,8 +1498,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RS64 = slices.Grow(m.RS64, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RS64 = append(m.RS64, protowire.DecodeZigZag(x1))
@@ -1416,8 +1515,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RS64) == cap(m.RS64) {
 					m.RS64 = slices.Grow(m.RS64, protofast.CountField(raw, 15, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RS64 = append(m.RS64, protowire.DecodeZigZag(x))
@@ -1612,8 +1714,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RBl = slices.Grow(m.RBl, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RBl = append(m.RBl, x1 != 0)
@@ -1626,8 +1731,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RBl) == cap(m.RBl) {
 					m.RBl = slices.Grow(m.RBl, protofast.CountField(raw, 22, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RBl = append(m.RBl, x != 0)
@@ -1642,8 +1750,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.RColor = slices.Grow(m.RColor, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.RColor = append(m.RColor, Color(x1))
@@ -1656,8 +1767,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RColor) == cap(m.RColor) {
 					m.RColor = slices.Grow(m.RColor, protofast.CountField(raw, 23, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RColor = append(m.RColor, Color(x))
@@ -1672,8 +1786,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.UI32 = slices.Grow(m.UI32, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.UI32 = append(m.UI32, int32(x1))
@@ -1686,8 +1803,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.UI32) == cap(m.UI32) {
 					m.UI32 = slices.Grow(m.UI32, protofast.CountField(raw, 24, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.UI32 = append(m.UI32, int32(x))
@@ -1702,8 +1822,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.US64 = slices.Grow(m.US64, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.US64 = append(m.US64, protowire.DecodeZigZag(x1))
@@ -1716,8 +1839,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.US64) == cap(m.US64) {
 					m.US64 = slices.Grow(m.US64, protofast.CountField(raw, 25, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.US64 = append(m.US64, protowire.DecodeZigZag(x))
@@ -1792,8 +1918,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.UBl = slices.Grow(m.UBl, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.UBl = append(m.UBl, x1 != 0)
@@ -1806,8 +1935,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.UBl) == cap(m.UBl) {
 					m.UBl = slices.Grow(m.UBl, protofast.CountField(raw, 28, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.UBl = append(m.UBl, x != 0)
@@ -1822,8 +1954,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				}
 				m.UColor = slices.Grow(m.UColor, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return protofast.ErrMalformed
 					}
 					m.UColor = append(m.UColor, Color(x1))
@@ -1836,8 +1971,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.UColor) == cap(m.UColor) {
 					m.UColor = slices.Grow(m.UColor, protofast.CountField(raw, 29, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.UColor = append(m.UColor, Color(x))
@@ -1849,8 +1987,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RStr) == cap(m.RStr) {
 					m.RStr = slices.Grow(m.RStr, protofast.CountField(raw, 30, protowire.BytesType))
 				}
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -1865,8 +2007,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 				if len(m.RBs) == cap(m.RBs) {
 					m.RBs = slices.Grow(m.RBs, protofast.CountField(raw, 31, protowire.BytesType))
 				}
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.RBs = append(m.RBs, x)
@@ -1912,8 +2058,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -1924,8 +2074,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -1966,8 +2120,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = int32(x2)
@@ -1975,8 +2132,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = int64(x2)
@@ -2014,8 +2174,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = int64(x2)
@@ -2064,8 +2227,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = uint32(x2)
@@ -2073,8 +2239,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = x2
@@ -2112,8 +2282,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = x2
@@ -2160,8 +2333,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = int32(protowire.DecodeZigZag(x2 & math.MaxUint32))
@@ -2169,8 +2345,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = Color(x2)
@@ -2208,8 +2387,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = protowire.DecodeZigZag(x2)
@@ -2265,8 +2447,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = x2 != 0
@@ -2313,8 +2498,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = int32(protowire.DecodeZigZag(x2 & math.MaxUint32))
@@ -2361,8 +2549,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -2412,8 +2604,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = uint32(x2)
@@ -2451,8 +2646,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = x2 != 0
@@ -2501,8 +2699,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -2538,8 +2740,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 46:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Choice = &All_ChI32{ChI32: int32(x)}
@@ -2548,8 +2753,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 47:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -2561,8 +2770,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 48:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Choice = &All_ChBs{ChBs: x}
@@ -2600,8 +2813,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 51:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Choice = &All_ChColor{ChColor: Color(x)}
@@ -2675,8 +2891,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 56:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -2688,8 +2908,11 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 57:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.AfterSplit = int64(x)
@@ -2732,8 +2955,12 @@ func (m *All) dmicroDecode(b []byte, depth int) error {
 			}
 		case 536870911:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -2928,8 +3155,15 @@ func (m *All_Nested) dmicroDecode(b []byte, depth int) error {
 	}
 	var slab2 []All_Nested // backs the elements of Children
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -2937,8 +3171,12 @@ func (m *All_Nested) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				if !protofast.Valid(x) {
@@ -2987,8 +3225,12 @@ func (m *All_Nested) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						if !protofast.Valid(x2) {
@@ -2999,8 +3241,11 @@ func (m *All_Nested) dmicroDecode(b []byte, depth int) error {
 						continue
 					}
 					if num1 == 2 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						val = int32(x2)
@@ -3129,8 +3374,15 @@ func (m *Recursive) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -3153,8 +3405,11 @@ func (m *Recursive) dmicroDecode(b []byte, depth int) error {
 			}
 		case 2:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				m.Value = int32(x)
@@ -3179,8 +3434,11 @@ func (m *Recursive) dmicroDecode(b []byte, depth int) error {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return protofast.ErrMalformed
 						}
 						key = int32(x2)
@@ -3286,8 +3544,15 @@ func (m *Empty) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b

@@ -287,8 +287,15 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 	}
 	var slab8 []Legacy // backs the elements of Kids
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return false, protofast.ErrMalformed
 		}
 		raw := b
@@ -296,8 +303,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 		switch num {
 		case 1:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				v := int32(x)
@@ -308,8 +318,12 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 			}
 		case 2:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				v := protofast.String(x)
@@ -319,8 +333,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 			}
 		case 3:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				v := Size(x)
@@ -336,8 +353,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 				}
 				m.Nums = slices.Grow(m.Nums, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return false, protofast.ErrMalformed
 					}
 					m.Nums = append(m.Nums, int32(x1))
@@ -350,8 +370,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 				if len(m.Nums) == cap(m.Nums) {
 					m.Nums = slices.Grow(m.Nums, protofast.CountField(raw, 4, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				m.Nums = append(m.Nums, int32(x))
@@ -366,8 +389,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 				}
 				m.Packed = slices.Grow(m.Packed, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return false, protofast.ErrMalformed
 					}
 					m.Packed = append(m.Packed, protowire.DecodeZigZag(x1))
@@ -380,8 +406,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 				if len(m.Packed) == cap(m.Packed) {
 					m.Packed = slices.Grow(m.Packed, protofast.CountField(raw, 5, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				m.Packed = append(m.Packed, protowire.DecodeZigZag(x))
@@ -390,8 +419,12 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 			}
 		case 6:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				m.Data = x
@@ -457,8 +490,12 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.BytesType {
-						x2, n2 := protofast.ConsumeBytes(v)
-						if n2 < 0 {
+						var x2 []byte
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 && int(v[0]) < len(v) {
+							n2 = int(v[0]) + 1
+							x2 = v[1:n2:n2]
+						} else if x2, n2 = protofast.ConsumeBytes(v); n2 < 0 {
 							return false, protofast.ErrMalformed
 						}
 						key = protofast.String(x2)
@@ -507,8 +544,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 			}
 		case 11:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				m.Pick = &Legacy_PickInt{PickInt: int32(x)}
@@ -536,8 +576,12 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 			}
 		case 13:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				m.Pick = &Legacy_PickName{PickName: protofast.String(x)}
@@ -546,8 +590,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 			}
 		case 14:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				v := x != 0
@@ -563,8 +610,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 				}
 				m.Sizes = slices.Grow(m.Sizes, protofast.CountVarints(v))
 				for len(v) > 0 {
-					x1, n1 := protofast.ConsumeVarint(v)
-					if n1 < 0 {
+					var x1 uint64
+					var n1 int
+					if len(v) > 0 && v[0] < 0x80 {
+						x1, n1 = uint64(v[0]), 1
+					} else if x1, n1 = protofast.ConsumeVarint(v); n1 < 0 {
 						return false, protofast.ErrMalformed
 					}
 					m.Sizes = append(m.Sizes, Size(x1))
@@ -577,8 +627,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 				if len(m.Sizes) == cap(m.Sizes) {
 					m.Sizes = slices.Grow(m.Sizes, protofast.CountField(raw, 15, protowire.VarintType))
 				}
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				m.Sizes = append(m.Sizes, Size(x))
@@ -607,8 +660,12 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 				if len(m.Names) == cap(m.Names) {
 					m.Names = slices.Grow(m.Names, protofast.CountField(raw, 17, protowire.BytesType))
 				}
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				m.Names = append(m.Names, protofast.String(x))
@@ -633,8 +690,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 					}
 					v = v[n1:]
 					if num1 == 1 && wt1 == protowire.VarintType {
-						x2, n2 := protofast.ConsumeVarint(v)
-						if n2 < 0 {
+						var x2 uint64
+						var n2 int
+						if len(v) > 0 && v[0] < 0x80 {
+							x2, n2 = uint64(v[0]), 1
+						} else if x2, n2 = protofast.ConsumeVarint(v); n2 < 0 {
 							return false, protofast.ErrMalformed
 						}
 						key = int32(x2)
@@ -693,8 +753,11 @@ func (m *Legacy) dmicroDecode(b []byte, depth int) (bool, error) {
 			}
 		case 21:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				v := int32(protowire.DecodeZigZag(x & math.MaxUint32))
@@ -863,8 +926,15 @@ func (m *Needs) dmicroDecode(b []byte, depth int) (bool, error) {
 		return false, protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return false, protofast.ErrMalformed
 		}
 		raw := b
@@ -872,8 +942,12 @@ func (m *Needs) dmicroDecode(b []byte, depth int) (bool, error) {
 		switch num {
 		case 1:
 			if wt == protowire.BytesType {
-				x, n := protofast.ConsumeBytes(b)
-				if n < 0 {
+				var x []byte
+				var n int
+				if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+					n = int(b[0]) + 1
+					x = b[1:n:n]
+				} else if x, n = protofast.ConsumeBytes(b); n < 0 {
 					return false, protofast.ErrMalformed
 				}
 				v := protofast.String(x)
@@ -991,8 +1065,15 @@ func (m *Plain) dmicroDecode(b []byte, depth int) error {
 		return protofast.ErrDepth
 	}
 	for len(b) > 0 {
-		num, wt, n := protofast.ConsumeTag(b)
-		if n < 0 {
+		var num protowire.Number
+		var wt protowire.Type
+		var n int
+		if c := b[0]; c >= 8 && c < 0x80 {
+			num, wt, n = protowire.Number(c>>3), protowire.Type(c&7), 1
+		} else if len(b) > 1 && c >= 0x80 && b[1] > 0 && b[1] < 0x80 {
+			v := uint64(c&0x7f) | uint64(b[1])<<7
+			num, wt, n = protowire.Number(v>>3), protowire.Type(v&7), 2
+		} else if num, wt, n = protofast.ConsumeTag(b); n < 0 {
 			return protofast.ErrMalformed
 		}
 		raw := b
@@ -1000,8 +1081,11 @@ func (m *Plain) dmicroDecode(b []byte, depth int) error {
 		switch num {
 		case 1:
 			if wt == protowire.VarintType {
-				x, n := protofast.ConsumeVarint(b)
-				if n < 0 {
+				var x uint64
+				var n int
+				if len(b) > 0 && b[0] < 0x80 {
+					x, n = uint64(b[0]), 1
+				} else if x, n = protofast.ConsumeVarint(b); n < 0 {
 					return protofast.ErrMalformed
 				}
 				v := int32(x)
