@@ -106,7 +106,10 @@ func (c *conn) readFrames() (err *Status) {
 // must do so by firstBy. The frame deadline is re-armed only when it would
 // fall more than an eighth of ReadTimeout short, so that a busy connection
 // does not pay for a timer per frame: a frame gets at least 7/8 of
-// ReadTimeout.
+// ReadTimeout. For the same reason the wait between frames keeps the
+// deadline armed last when it is earlier than the wait's own (none, when
+// IdleTimeout is zero): if it passes, the wait goes on under its own
+// deadline (waitFrame).
 func (c *conn) awaitFrame() error {
 	idle, rd := c.ep.cfg.IdleTimeout, c.ep.cfg.ReadTimeout
 	first := c.firstBy
@@ -130,10 +133,7 @@ func (c *conn) awaitFrame() error {
 		if !first.IsZero() && (dl.IsZero() || first.Before(dl)) {
 			dl = first
 		}
-		if !dl.IsZero() || !c.armed.IsZero() {
-			c.setReadDeadline(dl)
-		}
-		if _, err := c.br.Peek(1); err != nil {
+		if err := c.waitFrame(dl); err != nil {
 			return err
 		}
 	}
@@ -151,6 +151,30 @@ func (c *conn) awaitFrame() error {
 	c.setReadDeadline(dl)
 	c.inFrame = true
 	return nil
+}
+
+// waitFrame waits for the first byte of the next frame until dl (zero:
+// forever). A deadline armed earlier than dl stays armed, saving a timer
+// update per frame; when it passes first, the wait is re-armed with dl and
+// goes on.
+func (c *conn) waitFrame(dl time.Time) error {
+	if c.armed.IsZero() && !dl.IsZero() || !dl.IsZero() && c.armed.After(dl) {
+		c.setReadDeadline(dl)
+	}
+	for {
+		_, err := c.br.Peek(1)
+		if err == nil {
+			return nil
+		}
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() || c.armed.Equal(dl) || !dl.IsZero() && !time.Now().Before(dl) {
+			if !dl.IsZero() {
+				c.armed = dl // the deadline that ended the wait, for readError
+			}
+			return err
+		}
+		c.setReadDeadline(dl) // an earlier deadline passed, not this wait's
+	}
 }
 
 // setReadDeadline sets the connection's read deadline and remembers it.

@@ -78,3 +78,42 @@ func TestPushContextEndsWithSession(t *testing.T) {
 		t.Fatal("the push handler's context did not end with the session")
 	}
 }
+
+// TestReadTimeoutBetweenFrames: the frame deadline a busy connection keeps
+// armed may pass while the connection is idle between frames: that ends
+// neither the connection nor, with an IdleTimeout, the idle wait early,
+// and the idle timeout still closes it, reported as such.
+func TestReadTimeoutBetweenFrames(t *testing.T) {
+	for _, idle := range []time.Duration{0, 300 * time.Millisecond} {
+		p := newPair(t, pairOptions{srv: rpc.Config{ReadTimeout: 20 * time.Millisecond, IdleTimeout: idle}, setup: func(srv *rpc.Endpoint) {
+			srv.Router().RouteCall(new(Math))
+		}})
+		call := func() {
+			t.Helper()
+			var sum int
+			if err := p.sess.Call(testCtx(t), "/math/add", []int{1, 2}, &sum); err != nil || sum != 3 {
+				t.Fatalf("idle %v: %d, %v", idle, sum, err)
+			}
+		}
+		call()
+		// Time itself is what this test is about: the frame deadline
+		// armed by the call passes during the idle wait.
+		time.Sleep(5 * 20 * time.Millisecond)
+		call()
+		if n := p.srvLog.Count("connection lost"); n != 0 {
+			t.Fatalf("idle %v: the connection was lost between frames:\n%s", idle, p.srvLog.String())
+		}
+		if idle == 0 {
+			continue
+		}
+		ss := p.serverSession(t)
+		select {
+		case <-ss.Done():
+		case <-testCtx(t).Done():
+			t.Fatal("the idle session was not closed")
+		}
+		if n := p.srvLog.Count("idle timeout"); n != 1 {
+			t.Errorf("%d log lines about the idle timeout, want 1\n%s", n, p.srvLog.String())
+		}
+	}
+}

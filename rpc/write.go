@@ -51,6 +51,8 @@ type writer struct {
 	credit   int // bytes reserved from the budget for frames yet to come
 
 	kick chan struct{} // wakes the flusher goroutine
+
+	armed time.Time // the write deadline set last; only the writing goroutine (busy) uses it
 }
 
 // writeCredit is how much of the memory budget a queue reserves at a time,
@@ -304,9 +306,16 @@ func (w *writer) flush() {
 	}
 }
 
+// write writes b. The write deadline is re-armed only when it would fall
+// more than an eighth of WriteTimeout short, so that a busy connection does
+// not pay for a timer update per write: a write gets at least 7/8 of
+// WriteTimeout. Only the goroutine holding busy writes.
 func (w *writer) write(b []byte) error {
 	if t := w.c.ep.cfg.WriteTimeout; t > 0 {
-		w.c.nc.SetWriteDeadline(time.Now().Add(t))
+		if dl := time.Now().Add(t); w.armed.IsZero() || dl.Sub(w.armed) >= t/8 {
+			w.c.nc.SetWriteDeadline(dl)
+			w.armed = dl
+		}
 	}
 	n, err := w.c.nc.Write(b)
 	w.c.ep.bytesWritten.Add(uint64(n))
