@@ -168,9 +168,9 @@
 // many goroutines are appended to one buffer and written together, by a
 // sender with nothing else in flight or, under load, by the connection's
 // flusher goroutine. The reader runs a handler itself when the call is
-// lone, or when the handler has been quick (under 50 µs) and a running
-// slot is free: the replies to a batch of calls read together then go out
-// in one write. A new reader takes over if a handler runs past 500 µs, and
+// lone, or when the handler has been quick (under 50 µs), a running slot
+// is free and the format is length-prefixed (raw, pb, json): the replies
+// to a batch of calls read together then go out in one write. A new reader takes over if a handler runs past 500 µs, and
 // a handler found slow runs on a pool of workers (a call starts no
 // goroutine) until it is quick again. Frames and calls come from pools; a
 // call allocates little beyond what its codec needs.

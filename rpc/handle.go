@@ -37,7 +37,7 @@ func (c *conn) onCall(m *wire.Message) (handedOff bool) {
 	if c.br.Buffered() == 0 && c.lone() {
 		return c.inline(in, false)
 	}
-	if in.h.quick() && c.tryAcquire() {
+	if c.bframer != nil && in.h.quick() && c.tryAcquire() {
 		return c.inline(in, true)
 	}
 	e.workers.run(in)

@@ -44,10 +44,13 @@ var errHandedOff = NewStatus(CodeInternal, "rpc: the reading moved to another go
 //     to read), whatever its handler: its reply is written by the reader
 //     itself;
 //   - a call of a quick handler (see inlineQuick) that gets its running
-//     slots without waiting, when more frames are waiting to be read: its
-//     reply is queued and held back (writer.deferFlush) until the reader
-//     reaches a frame that has not arrived whole, so that the replies to a
-//     batch of calls read together go out in one write.
+//     slots without waiting, on a connection whose framer tells whether
+//     its next frame has arrived whole (wire.BufferedFramer): when more
+//     frames are waiting, its reply is queued and held back
+//     (writer.deferFlush) until the reader reaches a frame that has not
+//     arrived whole, so that the replies to a batch of calls read together
+//     go out in one write. (With other framers the replies could not be
+//     held back, and each would cost a write of its own.)
 //
 // A watchdog timer (conn.watch) starts a new reader when a handler runs
 // longer than inlineBudget (it blocks, or it waits for something only this
