@@ -46,6 +46,7 @@ type Endpoint struct {
 	owner  owner // starts the goroutines the endpoint owns; see owner.go
 
 	epoch        time.Time     // when the endpoint was made; see now
+	quickRun     atomic.Int64  // inlineQuick in ns; tests lengthen it (see inline.go)
 	bytesRead    atomic.Uint64 // see Stats
 	bytesWritten atomic.Uint64
 
@@ -92,6 +93,7 @@ func NewEndpoint(cfg Config, plugins ...Plugin) (*Endpoint, error) {
 		conns:      make(map[*conn]struct{}),
 		epoch:      time.Now(),
 	}
+	e.quickRun.Store(int64(inlineQuick))
 	for _, c := range cfg.Codecs {
 		if err := e.codecs.Add(c); err != nil {
 			return nil, fmt.Errorf("rpc: config: %w", err)

@@ -84,7 +84,7 @@ func (c *conn) inline(in *inbound, acquired bool) (handedOff bool) {
 	switch {
 	case ran < 0 && !handedOff:
 		// Refused before it ran: nothing learnt.
-	case !handedOff && ran <= inlineQuick:
+	case !handedOff && ran <= time.Duration(c.ep.quickRun.Load()):
 		h.slowStreak.Store(0)
 		if h.slow.Load() > 0 {
 			h.slow.Add(-1) // a lone call of a slow handler, quick this time
@@ -106,7 +106,7 @@ func (c *conn) serveWorkerCall(in *inbound) {
 	if !h.quick() {
 		since = sinceAcquired
 	}
-	if ran := c.serveCall(in, since); ran >= 0 && ran <= inlineQuick {
+	if ran := c.serveCall(in, since); ran >= 0 && ran <= time.Duration(c.ep.quickRun.Load()) {
 		h.slow.Add(-1)
 	}
 }

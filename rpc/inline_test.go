@@ -134,6 +134,11 @@ func TestSlowHandlerLeavesTheReader(t *testing.T) {
 		return !rpc.HandlerRunsInline(p.srv, "/work")
 	})
 	slow.Store(false)
+	// A run counts as quick by its duration, which a loaded machine (or
+	// the race detector) stretches past 50 µs: here every run of the quick
+	// handler counts, and 3 of them bring it back, not 1024.
+	rpc.SetQuickRun(p.srv, time.Second)
+	rpc.SetHandlerSlowRuns(p.srv, "/work", 3)
 	waitFor(t, "the handler, quick again, to come back to the reader", func() bool {
 		call()
 		return rpc.HandlerRunsInline(p.srv, "/work")
