@@ -50,13 +50,8 @@ func (l *limiter) unadmit() {
 
 // acquire waits for a running slot, or for ctx to end.
 func (l *limiter) acquire(ctx context.Context) error {
-	if l == nil {
+	if l.tryAcquire() {
 		return nil
-	}
-	select {
-	case l.slots <- struct{}{}:
-		return nil
-	default:
 	}
 	select {
 	case l.slots <- struct{}{}:
