@@ -33,8 +33,8 @@ type conn struct {
 	firstBy   time.Time   // an accepted connection's deadline for its first frame; reader only
 
 	// readerState says who reads: readerReading, readerInline (the reader
-	// is running a lone call's handler itself) or readerHandedOff (the
-	// takeover timer started a new reader meanwhile).
+	// is running a call's handler itself, inline.go) or readerHandedOff
+	// (the watchdog started a new reader meanwhile).
 	readerState atomic.Int32
 	inlineAt    atomic.Int64 // when the inline handler's call was read, on the endpoint's clock
 	watchdog    *time.Timer  // starts a new reader when an inline handler runs long (inline.go)

@@ -56,8 +56,8 @@ var errHandedOff = NewStatus(CodeInternal, "rpc: the reading moved to another go
 // longer than inlineBudget (it blocks, or it waits for something only this
 // connection brings, such as its own cancel or the reply to a call it made
 // back to the peer); the goroutine then stops reading when the handler
-// returns, and the handler is marked slow. The timer is armed once per run
-// of inline calls, not once per call.
+// returns, and the run counts as a slow one. The timer is armed once per
+// run of inline calls, not once per call.
 
 // inline runs the handler of in in the reader's own goroutine; acquired
 // says it holds its running slots already. It reports whether the reading
